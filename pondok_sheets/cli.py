@@ -1,0 +1,143 @@
+"""`python main.py COMMAND`: what staff and installers type. Output for staff is in Bahasa Indonesia."""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import click
+from flask import Flask
+
+from .config import ConfigError
+from .register.model import Status
+from .register.tickets import normalize_ticket
+
+
+class AppGroup(click.Group):
+    """A group whose commands receive the Flask app, built once and only when a command runs."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            click.echo(f"Konfigurasi salah: {error}", err=True)
+            ctx.exit(2)
+
+
+def _app(ctx: click.Context) -> Flask:
+    if ctx.obj is None:
+        from . import create_app
+
+        ctx.obj = create_app()
+    return ctx.obj
+
+
+def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass the app (built from the environment, or given by a test as `obj`) as the first argument."""
+
+    @click.pass_context
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return command(_app(ctx), *args, **kwargs)
+
+    wrapper.__name__ = command.__name__
+    wrapper.__doc__ = command.__doc__
+    return wrapper
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+@click.group(cls=AppGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Tampilkan log teknis (bahasa Inggris) untuk operator.")
+def cli(verbose: bool) -> None:
+    """Pondok Sheets: layanan surat desa dengan Google Sheet sebagai register."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=LOG_FORMAT)
+
+
+@cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Alamat yang didengarkan.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port web.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Jumlah thread waitress.")
+@with_app
+def serve(app: Flask, host: str, port: int, threads: int) -> None:
+    """Jalankan situs web (waitress) beserta sinkron berkala."""
+    from waitress import serve as waitress_serve
+
+    from .scheduler import start_background_sync
+
+    logging.getLogger().setLevel(logging.INFO)  # a server's log is for its operator
+    start_background_sync(app)
+    click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
+    waitress_serve(app, host=host, port=port, threads=threads)
+
+
+@cli.command()
+@with_app
+def tick(app: Flask) -> None:
+    """Jalankan satu kali: masukkan permohonan baru ke register, lalu kirim kabar perubahan status."""
+    report = app.extensions["pondok"].sync()
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("set-status")
+@click.argument("ticket")
+@click.argument("status")
+@click.option("--catatan", default=None, help="Catatan petugas untuk pemohon.")
+@with_app
+def set_status(app: Flask, ticket: str, status: str, catatan: str | None) -> None:
+    """Ubah Status (dan Catatan) satu permohonan, seperti petugas di sheet."""
+    from .office import UnknownTicket
+
+    office = app.extensions["pondok"]
+    parsed = Status.parse(status)
+    if parsed is None:
+        click.echo(f"Status '{status}' tidak dikenal. Pilih salah satu: {Status.names()}", err=True)
+        sys.exit(2)
+    try:
+        ticket = office.set_status(ticket, parsed, catatan)
+    except UnknownTicket:
+        shown = normalize_ticket(ticket, office.settings.ticket_prefix)
+        click.echo(f"Tiket {shown} tidak ditemukan di register. Status yang bisa dipakai: {Status.names()}",
+                   err=True)
+        sys.exit(2)
+    click.echo(f"Status {ticket} diubah menjadi {parsed.value}. Pemohon dikabari pada sinkron berikutnya "
+               f"(python main.py tick).")
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True, type=int, help="Berapa pesan terakhir.")
+@with_app
+def outbox(app: Flask, limit: int) -> None:
+    """Tampilkan pesan yang 'dikirim' oleh messenger konsol (nomor disamarkan)."""
+    rows = app.extensions["pondok"].state.outbox(limit)
+    if not rows:
+        click.echo("Belum ada pesan.")
+    for at, kepada, kind, ticket, text in rows:
+        click.echo(f"[{at}] ke {kepada} · {kind} · {ticket or '-'}")
+        click.echo("  " + text.replace("\n", "\n  "))
+
+
+@cli.command()
+@click.option("--jumlah", default=5, show_default=True, type=int, help="Berapa permohonan contoh.")
+@with_app
+def demo(app: Flask, jumlah: int) -> None:
+    """Tambahkan beberapa permohonan contoh ke register lokal."""
+    from .demo import add_sample_requests
+
+    office = app.extensions["pondok"]
+    if office.settings.uses_google:
+        click.echo("demo hanya untuk register lokal; kosongkan PONDOK_SHEET_ID.", err=True)
+        sys.exit(2)
+    tickets = add_sample_requests(office, jumlah)
+    report = office.sync()
+    click.echo(f"{len(tickets)} permohonan contoh ditambahkan: {', '.join(tickets)}")
+    click.echo(report.summary())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point for `python main.py`."""
+    cli.main(args=argv, prog_name="python main.py")

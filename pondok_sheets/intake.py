@@ -1,0 +1,81 @@
+"""Every channel's one door: validate, give a ticket, queue durably, answer at once."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import phonenumbers
+
+from .register.model import Channel, Service, Status
+from .register.tickets import new_ticket
+from .register.validation import (
+    InvalidInput, Phone, check_consent, check_details, check_name, check_nik, check_phone, neutralize,
+)
+from .state import State
+
+FIELDS = ("nama", "nik", "wa", "keterangan", "setuju")
+
+
+def format_time(moment: datetime) -> str:
+    """How the register writes a moment: local time, to the minute, sortable as text."""
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def staff_phone(phone: Phone) -> str:
+    """A number as staff read and dial it: 0812-3456-7890."""
+    number = phonenumbers.parse(phone.e164)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def find_service(services: Sequence[Service], code_or_name: str) -> Service | None:
+    """The service with this code or name (any case), active or not."""
+    wanted = " ".join(str(code_or_name).split()).casefold()
+    for service in services:
+        if wanted in (service.code.casefold(), service.name.casefold()):
+            return service
+    return None
+
+
+def validate(fields: Mapping[str, object], service: Service | None) -> dict[str, str]:
+    """Clean register values for a submission, or InvalidInput with one message per bad field."""
+    errors: dict[str, str] = {}
+    if service is None or not service.active:
+        errors["layanan"] = "Layanan ini tidak tersedia. Pilih layanan dari daftar."
+    name, error = check_name(fields.get("nama"))
+    if error:
+        errors["nama"] = error
+    nik, error = check_nik(fields.get("nik"))
+    if error:
+        errors["nik"] = error
+    phone, error = check_phone(fields.get("wa"))
+    if error:
+        errors["wa"] = error
+    details, error = check_details(fields.get("keterangan"))
+    if error:
+        errors["keterangan"] = error
+    error = check_consent(fields.get("setuju"))
+    if error:
+        errors["setuju"] = error
+    if errors:
+        raise InvalidInput(errors)
+    assert service is not None and phone is not None
+    return {
+        "Layanan": service.name, "Nama": neutralize(name), "NIK": nik,
+        "WhatsApp": staff_phone(phone), "Keterangan": neutralize(details),
+    }
+
+
+def submit(state: State, prefix: str, services: Sequence[Service], service_code: str,
+           fields: Mapping[str, object], channel: Channel, now: datetime) -> str:
+    """Validate a request, queue it for the register and return its ticket.
+
+    Raises InvalidInput (nothing is stored) when any field is wrong.
+    """
+    service = find_service(services, service_code)
+    values = validate(fields, service)
+    ticket = new_ticket(prefix, state.is_known_ticket)
+    stamp = format_time(now)
+    row = {"Tiket": ticket, "Masuk": stamp, "Saluran": channel.value, "Status": Status.BARU.value,
+           "Catatan": "", "Diperbarui": stamp, "Notifikasi": "", **values}
+    state.enqueue(ticket, values["Layanan"], row, stamp)
+    return ticket

@@ -1,0 +1,104 @@
+"""The service's parts in one place: settings, register, local state, messenger.
+
+Web pages, CLI commands and scheduled jobs are thin callers of these methods.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .config import Settings
+from .intake import submit
+from .messengers import Messenger, make_messenger
+from .register.catalog import DEFAULT_SERVICES, services_from_rows
+from .register.model import LAYANAN, PERMOHONAN, Channel, Service, Status
+from .register.table import CellWrite, RowKey
+from .register.tickets import normalize_ticket
+from .register.validation import clean_text, neutralize
+from .state import PublicStatus, State
+from .stores import TableStore, open_store, prepare_register
+from .sync import CycleReport, SyncCycle
+
+log = logging.getLogger(__name__)
+
+
+class UnknownTicket(LookupError):
+    """No request with this ticket is in the register or the queue."""
+
+
+@dataclass
+class Office:
+    """A village office's Pondok Sheets: everything the callers need."""
+
+    settings: Settings
+    store: TableStore
+    state: State
+    messenger: Messenger
+    on_submit: Callable[[], None] = field(default=lambda: None)  # `serve` flushes soon after a submission
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Office":
+        """Open the register, the local state and the messenger the settings name."""
+        state = State(settings.data_dir / "state.sqlite3")
+        office = cls(settings, open_store(settings), state, make_messenger(settings, state))
+        if not settings.uses_google and not office.state.meta("services"):
+            prepare_register(office.store)  # first start of the embedded default: seed it
+            office.refresh_catalog()
+        return office
+
+    def now(self) -> datetime:
+        """The current time in the office's time zone."""
+        return datetime.now(self.settings.timezone)
+
+    def services(self, active_only: bool = True) -> list[Service]:
+        """The catalogue as of the last sync (no request to the register)."""
+        rows = self.state.meta("services")
+        services = [Service(**{**r, "requirements": tuple(r["requirements"])}) for r in rows] if rows \
+            else list(DEFAULT_SERVICES)
+        return [s for s in services if s.active or not active_only]
+
+    def refresh_catalog(self) -> None:
+        """Read Layanan once and keep it for pages (used before the first sync)."""
+        table = self.store.read([LAYANAN.name])[LAYANAN.name]
+        services = services_from_rows([v for _, v in table.records(LAYANAN.headers)])
+        self.state.set_meta("services", [s.__dict__ | {"requirements": list(s.requirements)} for s in services])
+
+    def submit(self, service_code: str, fields: Mapping[str, object], channel: Channel,
+               now: datetime | None = None) -> str:
+        """Take a request from any channel; returns its ticket or raises InvalidInput."""
+        ticket = submit(self.state, self.settings.ticket_prefix, self.services(active_only=False),
+                        service_code, fields, channel, now or self.now())
+        log.info("request %s queued from %s", ticket, channel.value)
+        self.on_submit()
+        return ticket
+
+    def sync(self, now: datetime | None = None) -> CycleReport:
+        """Run one flush + sync cycle now."""
+        report = SyncCycle(self.store, self.state, self.messenger, self.settings, now or self.now()).run()
+        log.info("sync: %s", report.summary())
+        return report
+
+    def lookup(self, text: str) -> PublicStatus | None:
+        """A ticket's public status, from the snapshot (typed in any case, with or without a dash)."""
+        return self.state.public_status(normalize_ticket(text, self.settings.ticket_prefix))
+
+    def set_status(self, ticket: str, status: Status, note: str | None = None) -> str:
+        """Do what staff do in the sheet: change Status (and Catatan) of one request.
+
+        Returns the normalised ticket. A request still in the queue is flushed first.
+        """
+        ticket = normalize_ticket(ticket, self.settings.ticket_prefix)
+        pending = self.state.queued(ticket)
+        if pending is not None and pending.row:
+            report = self.sync()
+            if not report.ok:
+                raise RuntimeError(report.error)
+        writes = [CellWrite(RowKey(ticket=ticket), "Status", status.value)]
+        if note is not None:
+            writes.append(CellWrite(RowKey(ticket=ticket), "Catatan", neutralize(clean_text(note))))
+        if self.store.update(PERMOHONAN.name, writes):
+            raise UnknownTicket(ticket)
+        return ticket

@@ -1,0 +1,70 @@
+"""The services a village office offers: the default catalogue and reading the Layanan tab."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .model import Service
+
+# Seeded into Layanan on first start; staff edit it there. Requirements are written as
+# residents read them on the form and the poster.
+DEFAULT_SERVICES: tuple[Service, ...] = (
+    Service("SKD", "Surat Keterangan Domisili", (
+        "Fotokopi KTP", "Fotokopi Kartu Keluarga", "Surat pengantar RT/RW"), 2),
+    Service("SKTM", "Surat Keterangan Tidak Mampu (SKTM)", (
+        "Fotokopi KTP", "Fotokopi Kartu Keluarga", "Surat pengantar RT/RW",
+        "Sebutkan keperluannya (sekolah, rumah sakit, atau bantuan)"), 2),
+    Service("PKK", "Surat Pengantar Kartu Keluarga (KK)", (
+        "Kartu Keluarga lama (asli)", "Fotokopi KTP", "Surat pengantar RT/RW",
+        "Dokumen pendukung perubahan (akta lahir, buku nikah, atau surat pindah)"), 3),
+    Service("PKTP", "Surat Pengantar KTP Elektronik", (
+        "Fotokopi Kartu Keluarga", "Surat pengantar RT/RW", "Sudah berusia 17 tahun atau sudah menikah"), 2),
+    Service("SKU", "Surat Keterangan Usaha", (
+        "Fotokopi KTP", "Fotokopi Kartu Keluarga", "Surat pengantar RT/RW",
+        "Foto tempat usaha", "Sebutkan nama dan alamat usaha"), 3),
+    Service("SKL", "Surat Keterangan Kelahiran", (
+        "Surat keterangan lahir dari bidan atau rumah sakit", "Fotokopi KTP kedua orang tua",
+        "Fotokopi Kartu Keluarga", "Fotokopi buku nikah orang tua"), 2),
+    Service("SKCK", "Surat Pengantar SKCK", (
+        "Fotokopi KTP", "Fotokopi Kartu Keluarga", "Surat pengantar RT/RW",
+        "Pas foto 4x6 berlatar merah, 2 lembar"), 1),
+    Service("SKM", "Surat Keterangan Kematian", (
+        "Fotokopi KTP almarhum/almarhumah", "Fotokopi Kartu Keluarga",
+        "Surat keterangan kematian dari rumah sakit atau RT", "Fotokopi KTP pelapor"), 1),
+)
+
+_TRUE = {"ya", "y", "yes", "true", "1", "aktif", "✓", "v"}
+
+
+def split_requirements(text: str) -> tuple[str, ...]:
+    """Requirements typed one per line or separated by semicolons."""
+    parts = re.split(r"[\n;]+", text)
+    return tuple(p.strip(" -•\t") for p in parts if p.strip(" -•\t"))
+
+
+def service_to_row(service: Service) -> dict[str, str]:
+    """A service as a Layanan row (header -> value)."""
+    return {
+        "Kode": service.code, "Layanan": service.name,
+        "Persyaratan": "\n".join(service.requirements), "Lama (hari)": str(service.days),
+        "Aktif": "Ya" if service.active else "Tidak", "Formulir": service.form_url,
+    }
+
+
+def services_from_rows(rows: list[Mapping[str, str]]) -> list[Service]:
+    """Layanan tab rows as services; rows without a code or name are skipped."""
+    services = []
+    for row in rows:
+        code = str(row.get("Kode", "")).strip().upper()
+        name = str(row.get("Layanan", "")).strip()
+        if not code or not name:
+            continue
+        days_text = re.sub(r"\D", "", str(row.get("Lama (hari)", "")))
+        services.append(Service(
+            code=code, name=name,
+            requirements=split_requirements(str(row.get("Persyaratan", ""))),
+            days=int(days_text) if days_text else 0,
+            active=str(row.get("Aktif", "Ya")).strip().lower() in _TRUE | {""},
+            form_url=str(row.get("Formulir", "")).strip(),
+        ))
+    return services

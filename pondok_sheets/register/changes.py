@@ -1,0 +1,124 @@
+"""What a sync must do to the register: tickets for walk-ins, and who must be told what.
+
+The Notifikasi cell is the memory: it says which status the resident was last told
+about (`Diproses · dikabari 2026-11-27 14:05`) or why they could not be told
+(`Diproses · tidak terkirim: nomor WA tidak valid`). A row whose Status differs from
+it is announced; one that matches is left alone, however often the sync runs.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .model import REQUEST_FIELDS, Channel, Request, Status
+from .table import RowKey, Table
+from .validation import Phone, parse_phone
+
+SEPARATOR = " · "
+TOLD = "dikabari"
+NOT_SENT = "tidak terkirim"
+BAD_NUMBER = "nomor WA tidak valid"
+
+
+def read_requests(table: Table) -> list[Request]:
+    """The Permohonan rows that hold anything, as Requests."""
+    requests = []
+    for row_number, values in table.records(REQUEST_FIELDS):
+        request = Request(**{REQUEST_FIELDS[h]: v for h, v in values.items()}, row=row_number)
+        request.ticket = request.ticket.upper()
+        requests.append(request)
+    return requests
+
+
+def is_walkin(request: Request) -> bool:
+    """A row staff typed at the counter: it has content but no ticket yet."""
+    return not request.ticket and bool(request.name or request.service or request.whatsapp or request.nik)
+
+
+def fingerprint(request: Request) -> str:
+    """A stable identity for a row without a ticket, from what staff typed in it."""
+    parts = (request.name, request.nik, request.whatsapp, request.service, request.details, request.received)
+    return hashlib.sha256("\x1f".join(p.casefold() for p in parts).encode()).hexdigest()[:32]
+
+
+def walkin_key(request: Request) -> RowKey:
+    """How the row is found again for writing its ticket, even if staff moved it."""
+    cells = (("Nama", request.name), ("NIK", request.nik), ("WhatsApp", request.whatsapp),
+             ("Layanan", request.service))
+    return RowKey(cells=cells, hint=request.row)
+
+
+def walkin_cells(request: Request, ticket: str, stamp: str) -> dict[str, str]:
+    """The cells the service fills in a walk-in row; what staff already typed is kept."""
+    cells = {"Tiket": ticket}
+    if not request.received:
+        cells["Masuk"] = stamp
+    if not request.channel:
+        cells["Saluran"] = Channel.COUNTER.value
+    if not request.status:
+        cells["Status"] = Status.BARU.value
+    return cells
+
+
+@dataclass(frozen=True)
+class Told:
+    """What the Notifikasi cell says the resident last heard."""
+
+    status: Status | None
+    bad_number: bool = False
+
+
+def read_told(notified: str) -> Told:
+    """Parse a Notifikasi cell; anything unrecognised means the resident was told nothing."""
+    head, _, rest = notified.partition(SEPARATOR)
+    return Told(Status.parse(head), bad_number=BAD_NUMBER in rest)
+
+
+def told_text(status: Status, stamp: str) -> str:
+    """The Notifikasi value after the resident was told about `status`."""
+    return f"{status.value}{SEPARATOR}{TOLD} {stamp}"
+
+
+def not_sent_text(status: Status, reason: str) -> str:
+    """The Notifikasi value when `status` could not be announced, with the reason for staff."""
+    return f"{status.value}{SEPARATOR}{NOT_SENT}: {reason}"
+
+
+def unknown_status_text(status: str) -> str:
+    """The Notifikasi value for a Status staff typed that the service does not know."""
+    return f"Status tidak dikenal: '{status}'. Pilih salah satu: {Status.names()}"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A row whose resident must hear about its current status."""
+
+    request: Request
+    status: Status
+    phone: Phone | None
+
+
+def due_announcements(requests: Iterable[Request]) -> tuple[list[Due], dict[str, str]]:
+    """Rows to announce, and Notifikasi notes for rows whose Status is not one we know.
+
+    A row already marked with a bad number is retried once its number is usable,
+    which is how staff fixing the WhatsApp cell gets the message out.
+    """
+    due: list[Due] = []
+    notes: dict[str, str] = {}
+    for request in requests:
+        if not request.ticket or not request.status:
+            continue
+        status = Status.parse(request.status)
+        if status is None:
+            note = unknown_status_text(request.status)
+            if request.notified != note:
+                notes[request.ticket] = note
+            continue
+        told = read_told(request.notified)
+        phone = parse_phone(request.whatsapp)
+        if told.status == status and not (told.bad_number and phone is not None):
+            continue
+        due.append(Due(request, status, phone))
+    return due, notes

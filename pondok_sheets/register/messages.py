@@ -1,0 +1,97 @@
+"""What residents read on WhatsApp: the Pesan wording rendered for one request."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .model import Status
+from .validation import Phone
+
+PLACEHOLDERS = ("nama", "tiket", "layanan", "status", "catatan", "desa", "tautan")
+
+# Default wording per status, seeded into the Pesan tab where staff may change it.
+# A line whose placeholder comes out empty (usually {catatan}) is left out.
+DEFAULT_WORDING: dict[Status, str] = {
+    Status.BARU: (
+        "Halo {nama}, permohonan {layanan} Anda sudah kami terima.\n"
+        "Nomor tiket: {tiket}\n"
+        "Cek perkembangannya kapan saja di {tautan}\n"
+        "— Kantor Desa {desa}"
+    ),
+    Status.DIPROSES: (
+        "Halo {nama}, permohonan {layanan} (tiket {tiket}) sedang diproses petugas.\n"
+        "Catatan petugas: {catatan}\n"
+        "Kami kabari lagi bila sudah siap. — Kantor Desa {desa}"
+    ),
+    Status.PERLU_DILENGKAPI: (
+        "Halo {nama}, permohonan {layanan} (tiket {tiket}) perlu dilengkapi.\n"
+        "Yang perlu dilengkapi: {catatan}\n"
+        "Silakan bawa ke kantor desa pada jam kerja atau balas pesan ini. — Kantor Desa {desa}"
+    ),
+    Status.SIAP_DIAMBIL: (
+        "Halo {nama}, surat untuk permohonan {layanan} (tiket {tiket}) sudah siap diambil "
+        "di kantor desa pada jam kerja. Bawa KTP asli dan sebutkan nomor tiket.\n"
+        "Catatan petugas: {catatan}\n"
+        "— Kantor Desa {desa}"
+    ),
+    Status.SELESAI: (
+        "Halo {nama}, permohonan {layanan} (tiket {tiket}) sudah selesai. "
+        "Terima kasih telah menggunakan layanan Kantor Desa {desa}."
+    ),
+    Status.DITOLAK: (
+        "Halo {nama}, mohon maaf, permohonan {layanan} (tiket {tiket}) belum dapat kami proses.\n"
+        "Alasan: {catatan}\n"
+        "Silakan hubungi kantor desa pada jam kerja untuk keterangan lebih lanjut. — Kantor Desa {desa}"
+    ),
+}
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to one resident (or staff member), ready for any messenger.
+
+    `text` is the free-text form; `params` the values a pre-approved WhatsApp
+    template takes, in the order nama, tiket, layanan, status, catatan.
+    """
+
+    to: Phone
+    text: str
+    kind: str  # "status", "pengingat", "ringkasan", "balasan"
+    ticket: str = ""
+    status: str = ""
+    params: tuple[str, ...] = field(default=())
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """`template` with its {placeholders} filled; lines whose placeholders are all empty are dropped.
+
+    Plain substitution (not str.format) so a brace typed by staff in Pesan can't break
+    the message or reach attributes of the values.
+    """
+    lines = []
+    for line in template.splitlines():
+        names = _PLACEHOLDER.findall(line)
+        filled = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), line)
+        if names and all(not values.get(n, "x").strip() for n in names):
+            continue
+        lines.append(filled.rstrip())
+    return "\n".join(lines).strip()
+
+
+def template_params(values: Mapping[str, str]) -> tuple[str, ...]:
+    """Body parameters for a WhatsApp template; Meta refuses empty ones, so '-' stands in."""
+    return tuple(values.get(k, "").strip() or "-" for k in ("nama", "tiket", "layanan", "status", "catatan"))
+
+
+def wording_from_rows(rows: list[Mapping[str, str]]) -> dict[Status, str]:
+    """Pesan tab rows (header -> value) as wording per status, defaults where staff left none."""
+    wording = dict(DEFAULT_WORDING)
+    for row in rows:
+        status = Status.parse(row.get("Status", ""))
+        text = str(row.get("Pesan", "")).strip()
+        if status and text:
+            wording[status] = text
+    return wording

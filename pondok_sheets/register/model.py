@@ -1,0 +1,107 @@
+"""The register's vocabulary: statuses, tabs, their headers, services and rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    """What staff set in the Status column; the values are what the sheet shows."""
+
+    BARU = "Baru"
+    DIPROSES = "Diproses"
+    PERLU_DILENGKAPI = "Perlu Dilengkapi"
+    SIAP_DIAMBIL = "Siap Diambil"
+    SELESAI = "Selesai"
+    DITOLAK = "Ditolak"
+
+    @classmethod
+    def parse(cls, text: str) -> "Status | None":
+        """The status named by `text`, ignoring case and extra spaces; None if unknown."""
+        wanted = " ".join(str(text).split()).casefold()
+        for status in cls:
+            if status.value.casefold() == wanted:
+                return status
+        return None
+
+    @classmethod
+    def names(cls) -> str:
+        """All statuses as one comma-separated line, for error messages."""
+        return ", ".join(s.value for s in cls)
+
+
+FINISHED = frozenset({Status.SELESAI, Status.DITOLAK})
+
+
+class Channel(str, Enum):
+    """Where a request came from (the Saluran column)."""
+
+    FORM = "Formulir"
+    WHATSAPP = "WhatsApp"
+    GOOGLE_FORM = "Google Form"
+    COUNTER = "Loket"
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    """A tab of the register and the headers the service needs in it."""
+
+    name: str
+    headers: tuple[str, ...]
+
+
+PERMOHONAN = TabSpec(
+    "Permohonan",
+    ("Tiket", "Masuk", "Saluran", "Layanan", "Nama", "NIK", "WhatsApp",
+     "Keterangan", "Status", "Catatan", "Diperbarui", "Notifikasi"),
+)
+LAYANAN = TabSpec("Layanan", ("Kode", "Layanan", "Persyaratan", "Lama (hari)", "Aktif", "Formulir"))
+PESAN = TabSpec("Pesan", ("Status", "Pesan"))
+LOG = TabSpec("Log", ("Waktu", "Tiket", "Kepada", "Jenis", "Saluran", "Isi", "Hasil", "ID Pesan"))
+
+TABS: tuple[TabSpec, ...] = (PERMOHONAN, LAYANAN, PESAN, LOG)
+
+
+def header_key(text: object) -> str:
+    """How headers are compared: case- and space-insensitive, so staff may retype them."""
+    return "".join(str(text).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Service:
+    """A row of the Layanan tab: something residents can ask the office for."""
+
+    code: str
+    name: str
+    requirements: tuple[str, ...]
+    days: int
+    active: bool = True
+    form_url: str = ""
+
+
+@dataclass
+class Request:
+    """A row of the Permohonan tab, as the rules see it (values already read as text)."""
+
+    ticket: str
+    received: str = ""
+    channel: str = ""
+    service: str = ""
+    name: str = ""
+    nik: str = ""
+    whatsapp: str = ""
+    details: str = ""
+    status: str = ""
+    note: str = ""
+    updated: str = ""
+    notified: str = ""
+    row: int = 0  # where it was at read time: a hint only, never an identity
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# Permohonan header -> Request attribute; the one place the two vocabularies meet.
+REQUEST_FIELDS: dict[str, str] = {
+    "Tiket": "ticket", "Masuk": "received", "Saluran": "channel", "Layanan": "service",
+    "Nama": "name", "NIK": "nik", "WhatsApp": "whatsapp", "Keterangan": "details",
+    "Status": "status", "Catatan": "note", "Diperbarui": "updated", "Notifikasi": "notified",
+}

@@ -1,0 +1,106 @@
+"""A tab as a grid of text: columns found by header text, rows found by their ticket."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .model import TabSpec, header_key
+
+
+class MissingHeader(LookupError):
+    """A header the service needs is not in the tab (renamed or deleted by staff)."""
+
+    def __init__(self, tab: str, header: str):
+        super().__init__(
+            f"Kolom '{header}' tidak ditemukan di tab {tab}. Kembalikan judul kolomnya, "
+            f"atau jalankan: python main.py init-sheet")
+        self.tab = tab
+        self.header = header
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """Which row a write is meant for, independent of where staff moved it.
+
+    A row with a ticket is found by its ticket. A row staff typed without one (a walk-in)
+    is found by the cells it had when read; `hint`, its row number then, only breaks ties
+    between identical rows.
+    """
+
+    ticket: str = ""
+    cells: tuple[tuple[str, str], ...] = ()
+    hint: int = 0
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One cell to set: the row's key, the column's header, the new text."""
+
+    key: RowKey
+    column: str
+    value: str
+
+
+class Table:
+    """The values of one tab, header row first, every value a string."""
+
+    def __init__(self, name: str, grid: Sequence[Sequence[str]]):
+        self.name = name
+        self.headers = [str(h).strip() for h in grid[0]] if grid else []
+        self.rows = [list(r) for r in grid[1:]]
+        self._index = {header_key(h): i for i, h in reversed(list(enumerate(self.headers))) if h}
+
+    def column(self, header: str) -> int | None:
+        """0-based position of `header`, or None when the tab has no such column."""
+        return self._index.get(header_key(header))
+
+    def require(self, spec: TabSpec) -> None:
+        """Raise MissingHeader for the first header of `spec` this tab lacks."""
+        for header in spec.headers:
+            if self.column(header) is None:
+                raise MissingHeader(self.name, header)
+
+    def cell(self, row: Sequence[str], header: str) -> str:
+        """The text under `header` in `row` ('' for a missing column or a trimmed cell)."""
+        i = self.column(header)
+        return str(row[i]).strip() if i is not None and i < len(row) else ""
+
+    def records(self, headers: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+        """(sheet row number, header -> value) for every non-blank row."""
+        headers = list(headers)
+        out = []
+        for offset, row in enumerate(self.rows):
+            if any(str(v).strip() for v in row):
+                out.append((offset + 2, {h: self.cell(row, h) for h in headers}))
+        return out
+
+    def row_values(self, values: dict[str, str]) -> list[str]:
+        """A new row laid out under this tab's headers; headers it lacks raise MissingHeader."""
+        out = [""] * len(self.headers)
+        for header, value in values.items():
+            i = self.column(header)
+            if i is None:
+                raise MissingHeader(self.name, header)
+            out[i] = value
+        return out
+
+    def locate(self, keys: Iterable[RowKey], ticket_header: str = "Tiket") -> dict[RowKey, int]:
+        """Sheet row numbers where each key's row is now; keys not found (or ambiguous) are left out."""
+        found: dict[RowKey, int] = {}
+        by_ticket: dict[str, list[int]] = {}
+        for offset, row in enumerate(self.rows):
+            by_ticket.setdefault(self.cell(row, ticket_header).upper(), []).append(offset + 2)
+        for key in keys:
+            if key.ticket:
+                rows = by_ticket.get(key.ticket.upper(), [])
+                if len(rows) == 1:
+                    found[key] = rows[0]
+                continue
+            matches = [
+                offset + 2 for offset, row in enumerate(self.rows)
+                if not self.cell(row, ticket_header)
+                and all(self.cell(row, h) == v for h, v in key.cells)
+            ]
+            if len(matches) == 1 or key.hint in matches:
+                found[key] = key.hint if key.hint in matches else matches[0]
+        return found

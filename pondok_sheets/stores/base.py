@@ -1,0 +1,44 @@
+"""The table seam: what the sync needs from wherever the register lives."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+
+from ..register.model import TABS, TabSpec
+from ..register.table import CellWrite, Table
+
+
+class StoreError(RuntimeError):
+    """The register could not be reached or refused a request; work stays queued.
+
+    `message` is one line in Bahasa Indonesia for staff; `permanent` says whether
+    retrying later can help (a quota error can, a missing permission cannot).
+    """
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class TableStore(ABC):
+    """A register of tabs, each a grid of text under a header row."""
+
+    @abstractmethod
+    def read(self, tabs: Sequence[str]) -> dict[str, Table]:
+        """Every row of each named tab, in one request."""
+
+    @abstractmethod
+    def append(self, tab: str, rows: Sequence[Mapping[str, str]]) -> None:
+        """Add rows (header -> value) below the last row of `tab`, in one request."""
+
+    @abstractmethod
+    def update(self, tab: str, writes: Sequence[CellWrite]) -> list[CellWrite]:
+        """Set the given cells, finding each row by its key right before writing.
+
+        Returns the writes whose row could not be found (moved out of reach, deleted,
+        or ambiguous); they are retried at the next sync.
+        """
+
+    @abstractmethod
+    def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
+        """Create missing tabs and headers; returns what was done, in Bahasa Indonesia."""

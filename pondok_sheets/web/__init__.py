@@ -1,0 +1,1 @@
+"""What residents see in the browser."""

@@ -1,0 +1,69 @@
+"""Public pages: the services, the request form, the receipt and status of a ticket."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from ..office import Office
+from ..register.model import Channel
+from ..register.validation import InvalidInput
+
+bp = Blueprint("pages", __name__)
+
+FORM_FIELDS = ("nama", "nik", "wa", "keterangan", "setuju")
+
+
+def office() -> Office:
+    """The Office of the running app."""
+    return current_app.extensions["pondok"]
+
+
+@bp.get("/")
+def index() -> str:
+    """The services the office offers, with what to bring and how long it takes."""
+    return render_template("index.html", services=office().services())
+
+
+@bp.route("/ajukan/<kode>", methods=["GET", "POST"])
+def apply(kode: str):
+    """The request form for one service; a valid submission goes to its receipt."""
+    service = next((s for s in office().services() if s.code.casefold() == kode.casefold()), None)
+    if service is None:
+        abort(404, description="Layanan itu tidak ada atau sedang tidak dibuka.")
+    values = {f: request.form.get(f, "") for f in FORM_FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            ticket = office().submit(service.code, values, Channel.FORM)
+        except InvalidInput as invalid:
+            errors = invalid.errors
+        else:
+            return redirect(url_for("pages.ticket", tiket=ticket), code=303)
+    return render_template("form.html", service=service, values=values, errors=errors), (422 if errors else 200)
+
+
+@bp.get("/tiket/<tiket>")
+def ticket(tiket: str) -> str:
+    """A ticket's receipt and status, without any personal data."""
+    found = office().lookup(tiket)
+    if found is None:
+        abort(404, description="Tiket itu tidak kami temukan. Periksa kembali nomornya.")
+    service = next((s for s in office().services(active_only=False) if s.name == found.service), None)
+    return render_template("ticket.html", t=found, service=service, timeline=office().state.timeline(found.ticket))
+
+
+@bp.get("/cek")
+def check():
+    """Look a ticket up by what the resident typed."""
+    text = request.args.get("tiket", "").strip()
+    if not text:
+        return render_template("check.html", text="", missing=False)
+    found = office().lookup(text)
+    if found is None:
+        return render_template("check.html", text=text, missing=True), 404
+    return redirect(url_for("pages.ticket", tiket=found.ticket), code=303)
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    """For the host's health check: the app answers and its state is readable."""
+    return {"status": "ok", "sinkron_terakhir": office().state.meta("synced_at", "")}
