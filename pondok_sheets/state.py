@@ -69,6 +69,7 @@ class State:
         """A connection in one transaction: committed on success, rolled back on error."""
         with closing(sqlite3.connect(self.path, timeout=30)) as db:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA secure_delete=ON")  # dropped NIKs and numbers are overwritten, not just unlinked
             with db:
                 yield db
 

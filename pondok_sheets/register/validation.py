@@ -102,9 +102,10 @@ def mask_phone(digits: str) -> str:
 
 def parse_phone(value: object) -> Phone | None:
     """The Indonesian mobile number in `value` in any local format, or None."""
-    text = _PHONE_PUNCTUATION.sub("", str(value or "")).strip()
-    if text.endswith(".0"):  # a number staff typed into a sheet cell may come back as a float
+    text = str(value or "").strip()
+    if re.fullmatch(r"\d+\.0", text):  # a number staff typed into a sheet cell may come back as a float
         text = text[:-2]
+    text = _PHONE_PUNCTUATION.sub("", text)
     if text.startswith("00"):
         text = "+" + text[2:]
     elif text.startswith("62"):
