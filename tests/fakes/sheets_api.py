@@ -739,6 +739,17 @@ class Sheet:
         self.protected_ranges: list[dict[str, Any]] = []
         self.basic_filter: dict[str, Any] | None = None
 
+    def clone(self) -> Sheet:
+        twin = copy.copy(self)
+        twin.grid = [
+            [Cell(c.value, c.validation, c.fmt, c.note) if c is not None else None for c in row]
+            for row in self.grid
+        ]
+        twin.conditional_formats = copy.deepcopy(self.conditional_formats)
+        twin.protected_ranges = copy.deepcopy(self.protected_ranges)
+        twin.basic_filter = copy.deepcopy(self.basic_filter)
+        return twin
+
     # -- cell access ---------------------------------------------------------
     def cell(self, r: int, c: int) -> Cell | None:
         if r < len(self.grid) and c < len(self.grid[r]):
@@ -895,6 +906,15 @@ class Spreadsheet:
         # Deterministic "random" ids: Google gives the first sheet gid 0 and
         # later sheets random positive int32s.
         self._rng = random.Random(spreadsheet_id)
+
+    def clone(self) -> Spreadsheet:
+        """Copy for copy-on-write updates. Cells are copied; their validation
+        and format dicts are shared because they are only ever replaced,
+        never mutated in place."""
+        twin = copy.copy(self)
+        twin._rng = copy.deepcopy(self._rng)
+        twin.sheets = [sheet.clone() for sheet in self.sheets]
+        return twin
 
     def new_sheet_id(self) -> int:
         used = {s.sheet_id for s in self.sheets}
@@ -1065,17 +1085,19 @@ def write_block(
     values: Any,
     option: str,
     *,
-    bounded: bool,
+    bounded_rows: bool,
+    bounded_cols: bool,
     range_text: str,
     include_values: bool = False,
     response_params: Mapping[str, Any] | None = None,
 ) -> _WriteResult:
     """Write ``values`` starting at the top-left of ``rect``.
 
-    ``bounded``: the request named an explicit rectangle, so values may not
-    spill outside it ("Requested writing within range [...], but tried
-    writing to row [N]"). Writes past the grid are rejected ("exceeds grid
-    limits"); only append grows the grid.
+    ``bounded_rows``/``bounded_cols``: the request range ends there, so values
+    may not spill past it ("Requested writing within range [...], but tried
+    writing to row [N]"); a single cell such as "Tab!A2" is only a start
+    point. Writes past the grid are rejected ("exceeds grid limits"); only
+    append grows the grid.
     """
     if values is None:
         values = []
@@ -1084,16 +1106,15 @@ def write_block(
     sheet = rect.sheet
     height = len(values)
     width = max((len(row) for row in values), default=0)
-    if bounded:
-        if height > rect.r1 - rect.r0:
-            raise _bad_request(
-                f"Requested writing within range [{range_text}], but tried writing to row [{rect.r1 + 1}]"
-            )
-        if width > rect.c1 - rect.c0:
-            raise _bad_request(
-                f"Requested writing within range [{range_text}], but tried writing to column "
-                f"[{col_letters(rect.c1)}]"
-            )
+    if bounded_rows and height > rect.r1 - rect.r0:
+        raise _bad_request(
+            f"Requested writing within range [{range_text}], but tried writing to row [{rect.r1 + 1}]"
+        )
+    if bounded_cols and width > rect.c1 - rect.c0:
+        raise _bad_request(
+            f"Requested writing within range [{range_text}], but tried writing to column "
+            f"[{col_letters(rect.c1)}]"
+        )
     if height and width and (rect.r0 + height > sheet.row_count or rect.c0 + width > sheet.col_count):
         raise grid_limit_error(
             sheet, a1_range(sheet.title, rect.r0, rect.r0 + height, rect.c0, rect.c0 + width)
@@ -1144,23 +1165,27 @@ def values_update(ss: Spreadsheet, range_text: str, params: Mapping[str, Any], b
     values = body.get("values") or []
     if major == "COLUMNS" and isinstance(values, list):
         values = _transpose(values)
-    parsed = parse_a1(range_text)
-    bounded = parsed.cells is not None and parsed.cells[1] is not None and parsed.cells[3] is not None
+    rows_bounded, cols_bounded = _bounds(range_text)
     return write_block(
         ss,
         rect,
         values,
         option,
-        bounded=bounded and not _is_single_cell(parsed),
+        bounded_rows=rows_bounded,
+        bounded_cols=cols_bounded,
         range_text=range_text,
         include_values=_truthy(params.get("includeValuesInResponse")),
         response_params=params,
     ).response
 
 
-def _is_single_cell(parsed: ParsedRange) -> bool:
-    # Writing a block to "Tab!A2" is allowed: a single cell is a start point.
-    return parsed.cell_text is not None and ":" not in parsed.cell_text
+def _bounds(range_text: str) -> tuple[bool, bool]:
+    """Whether a write range limits rows / columns. Writing a block to
+    "Tab!A2" is allowed: a single cell is only a start point."""
+    parsed = parse_a1(range_text)
+    if parsed.cells is None or parsed.cell_text is None or ":" not in parsed.cell_text:
+        return False, False
+    return parsed.cells[1] is not None, parsed.cells[3] is not None
 
 
 def values_batch_update(ss: Spreadsheet, body: Any) -> dict[str, Any]:
@@ -1175,14 +1200,14 @@ def values_batch_update(ss: Spreadsheet, body: Any) -> dict[str, Any]:
         values = item.get("values") or []
         if major == "COLUMNS" and isinstance(values, list):
             values = _transpose(values)
-        parsed = parse_a1(range_text)
-        bounded = parsed.cells is not None and parsed.cells[1] is not None and parsed.cells[3] is not None
+        rows_bounded, cols_bounded = _bounds(range_text)
         result = write_block(
             ss,
             rect,
             values,
             option,
-            bounded=bounded and not _is_single_cell(parsed),
+            bounded_rows=rows_bounded,
+            bounded_cols=cols_bounded,
             range_text=range_text,
             include_values=bool(body.get("includeValuesInResponse")),
             response_params=body,
@@ -1278,7 +1303,8 @@ def values_append(ss: Spreadsheet, range_text: str, params: Mapping[str, Any], b
         Rect(sheet, start_r, start_r + max(height, 1), start_c, start_c + max(width, 1)),
         values,
         option,
-        bounded=False,
+        bounded_rows=False,
+        bounded_cols=False,
         range_text=range_text,
         include_values=_truthy(params.get("includeValuesInResponse")),
         response_params=params,
@@ -2003,8 +2029,9 @@ class FakeSheetsAPI:
         self.writes = 0
         self.tokens_issued = 0
         self.requests: list[RequestRecord] = []
-        #: exceptions raised by a before_request callback (the call got a 500)
-        self.callback_errors: list[BaseException] = []
+        #: exceptions raised inside the fake or by a before_request callback
+        #: (the request was answered 500); tests can assert it stays empty
+        self.errors: list[BaseException] = []
         # fault injection
         self._fail_rules: list[_FailRule] = []
         self._hang_rules: list[_HangRule] = []
@@ -2321,7 +2348,7 @@ class FakeSheetsAPI:
             else:
                 response = _json_response(SheetsError(404, "Method not found.").body(), 404)
         except Exception as exc:  # never let the fake answer with a bare HTML 500
-            self.callback_errors.append(exc)
+            self.errors.append(exc)
             response = _json_response(SheetsError(500).body(), 500)
         return response(environ, start_response)
 
@@ -2401,7 +2428,7 @@ class FakeSheetsAPI:
             try:
                 callback(record)  # outside the lock: it may call staff actions
             except Exception as exc:
-                self.callback_errors.append(exc)
+                self.errors.append(exc)
                 return self._finish(record, _json_response(SheetsError(500).body(), 500))
 
         hang, status = self._take_fault(kind)
@@ -2479,7 +2506,7 @@ class FakeSheetsAPI:
         # Writes run on a copy that replaces the model only on success, so a
         # failing request (batchUpdate with one bad request, a block past the
         # grid...) changes nothing, as with Google.
-        work = copy.deepcopy(ss)
+        work = ss.clone()
         if endpoint == "values.update":
             result = values_update(work, route.range or "", params, body)
         elif endpoint == "values.append":

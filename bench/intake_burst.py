@@ -1,0 +1,51 @@
+"""Benchmark: a burst of form submissions on the embedded default.
+
+Prints the receipt latency (form POST through the real Flask app, CSRF included) and
+what the next sync does with the burst. Run: python bench/intake_burst.py [COUNT]
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pondok_sheets import create_app  # noqa: E402
+from pondok_sheets.config import Settings  # noqa: E402
+
+
+def main(count: int = 1000) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(data_dir=Path(folder), secret_key="bench", settle_minutes=0, quiet_hours=None)
+        app = create_app(settings)
+        office = app.extensions["pondok"]
+        office.messenger.stream = open("/dev/null", "w")  # keep the console quiet
+        client = app.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          client.get("/ajukan/SKD").get_data(as_text=True)).group(1)
+        fields = {"nama": "Siti Aminah", "nik": "3201014507900001", "wa": "0812-3456-7801",
+                  "keterangan": "bench", "setuju": "ya", "csrf_token": token}
+        latencies = []
+        for _ in range(count):
+            start = time.perf_counter()
+            response = client.post("/ajukan/SKD", data=fields)
+            latencies.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 303
+        cpu = time.process_time()
+        start = time.perf_counter()
+        report = office.sync()
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        latencies.sort()
+        print(f"submissions:          {count}")
+        print(f"receipt p50 / p95:    {statistics.median(latencies):.1f} ms / "
+              f"{latencies[int(len(latencies) * 0.95) - 1]:.1f} ms")
+        print(f"flush+sync of burst:  {wall:.2f} s wall, {cpu:.2f} s CPU -> {report.summary()}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
