@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
 
@@ -25,8 +26,8 @@ def start_background_sync(app: Flask) -> threading.Thread:
             except Exception:  # the loop must outlive any one bad cycle
                 log.exception("sync cycle crashed; next try in %s s", interval)
             if wake.wait(timeout=interval):
-                wake.wait(COALESCE_SECONDS)  # let a burst gather
                 wake.clear()
+                time.sleep(COALESCE_SECONDS)  # let a burst gather into one append
 
     thread = threading.Thread(target=loop, name="pondok-sync", daemon=True)
     thread.start()

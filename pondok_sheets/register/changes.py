@@ -36,17 +36,17 @@ def is_walkin(request: Request) -> bool:
     return not request.ticket and bool(request.name or request.service or request.whatsapp or request.nik)
 
 
-def fingerprint(request: Request) -> str:
-    """A stable identity for a row without a ticket, from what staff typed in it."""
-    parts = (request.name, request.nik, request.whatsapp, request.service, request.details, request.received)
-    return hashlib.sha256("\x1f".join(p.casefold() for p in parts).encode()).hexdigest()[:32]
-
-
 def walkin_key(request: Request) -> RowKey:
     """How the row is found again for writing its ticket, even if staff moved it."""
     cells = (("Nama", request.name), ("NIK", request.nik), ("WhatsApp", request.whatsapp),
              ("Layanan", request.service))
     return RowKey(cells=cells, hint=request.row)
+
+
+def fingerprint(request: Request) -> str:
+    """A stable identity for a row without a ticket: the same cells its key matches on."""
+    text = "\x1f".join(value.casefold() for _, value in walkin_key(request).cells)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def walkin_cells(request: Request, ticket: str, stamp: str) -> dict[str, str]:
