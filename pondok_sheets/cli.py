@@ -83,6 +83,47 @@ def tick(app: Flask) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@with_app
+def sync(app: Flask) -> None:
+    """Sinkron sekarang: masukkan permohonan baru ke register dan kirim kabar perubahan status."""
+    report = app.extensions["pondok"].sync()
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("init-sheet")
+@with_app
+def init_sheet(app: Flask) -> None:
+    """Siapkan register: tab, judul kolom, pilihan Status, warna, perlindungan kolom, isi awal."""
+    from .stores import StoreError, prepare_register
+
+    office = app.extensions["pondok"]
+    try:
+        done = prepare_register(office.store)
+    except StoreError as error:
+        click.echo(f"Gagal menyiapkan register: {error}", err=True)
+        sys.exit(1)
+    for line in done:
+        click.echo(f"- {line}")
+    click.echo("Register sudah siap." if done else "Register sudah siap; tidak ada yang perlu diubah.")
+    office.refresh_catalog()
+
+
+@cli.command()
+@with_app
+def doctor(app: Flask) -> None:
+    """Periksa pengaturan, akses ke register dan judul kolomnya; kode keluar 0 bila semua beres."""
+    from .doctor import examine, is_healthy
+
+    findings = examine(app.extensions["pondok"])
+    for finding in findings:
+        click.echo(f"[{finding.level}] {finding.text}")
+    if not is_healthy(findings):
+        sys.exit(1)
+
+
 @cli.command("set-status")
 @click.argument("ticket")
 @click.argument("status")

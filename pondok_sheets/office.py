@@ -15,11 +15,11 @@ from .intake import submit
 from .messengers import Messenger, make_messenger
 from .register.catalog import DEFAULT_SERVICES, services_from_rows
 from .register.model import LAYANAN, PERMOHONAN, Channel, Service, Status
-from .register.table import CellWrite, RowKey
+from .register.table import CellWrite, MissingHeader, RowKey
 from .register.tickets import normalize_ticket
 from .register.validation import clean_text, neutralize
 from .state import PublicStatus, State
-from .stores import TableStore, open_store, prepare_register
+from .stores import StoreError, TableStore, open_store, prepare_register
 from .sync import CycleReport, SyncCycle
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,13 @@ class Office:
         """Open the register, the local state and the messenger the settings name."""
         state = State(settings.data_dir / "state.sqlite3")
         office = cls(settings, open_store(settings), state, make_messenger(settings, state))
-        if not settings.uses_google and not office.state.meta("services"):
-            prepare_register(office.store)  # first start of the embedded default: seed it
-            office.refresh_catalog()
+        if not office.state.meta("services"):
+            try:
+                if not settings.uses_google:
+                    prepare_register(office.store)  # first start of the embedded default: seed it
+                office.refresh_catalog()
+            except (StoreError, MissingHeader) as error:  # pages fall back to the default catalogue
+                log.warning("could not read the catalogue at start-up: %s", error)
         return office
 
     def now(self) -> datetime:

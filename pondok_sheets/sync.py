@@ -1,12 +1,13 @@
 """One sync cycle: flush the intake queue, read the register once, announce changes, write back.
 
 Order matters for "never twice, never lost":
-1. one read of every tab;
+1. one read of every tab (only the header row of Log);
 2. queued tickets already in the register are marked flushed (a crash after an earlier
    append left them there), never appended again;
 3. messages go out first, each recorded in the local ledger, so a failed write below
    never causes a second message;
-4. then one append of new rows, one update of cells, one append to Log.
+4. then one update of cells (found by ticket right before writing), one append of new
+   rows, one append to Log: at most 2 reads and 3 writes, whatever the number of changes.
 """
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ class SyncCycle:
         return self.report
 
     def _run(self) -> None:
-        tables = self.store.read([PERMOHONAN.name, LAYANAN.name, PESAN.name, LOG.name])
+        tables = self.store.read([PERMOHONAN.name, LAYANAN.name, PESAN.name], headers_only=[LOG.name])
         for spec in (PERMOHONAN, LAYANAN, PESAN, LOG):
             tables[spec.name].require(spec)
         permohonan = tables[PERMOHONAN.name]
@@ -117,14 +118,15 @@ class SyncCycle:
                 self._write(request, "Notifikasi", notes[request.ticket])
 
         self._save_snapshot(requests + new_requests)
-        if new_rows:
-            self.store.append(PERMOHONAN.name, new_rows)
-            self.state.mark_flushed([row["Tiket"] for row in new_rows], self.stamp)
-            self.report.flushed = len(new_rows)
+        # The update re-reads the header rows, so the appends below lay rows out as the sheet is now.
         missed = self.store.update(PERMOHONAN.name, self.writes)
         self.report.unplaced = len(missed)
         if missed:
             log.warning("%d cell writes found no row this cycle; retried next sync", len(missed))
+        if new_rows:
+            self.store.append(PERMOHONAN.name, new_rows)
+            self.state.mark_flushed([row["Tiket"] for row in new_rows], self.stamp)
+            self.report.flushed = len(new_rows)
         self._flush_log()
 
     def _write(self, request: Request, header: str, value: str) -> None:

@@ -24,8 +24,9 @@ class TableStore(ABC):
     """A register of tabs, each a grid of text under a header row."""
 
     @abstractmethod
-    def read(self, tabs: Sequence[str]) -> dict[str, Table]:
-        """Every row of each named tab, in one request."""
+    def read(self, tabs: Sequence[str], headers_only: Sequence[str] = ()) -> dict[str, Table]:
+        """Every row of each tab in `tabs`, and just the header row of those in `headers_only`
+        (the Log grows without end; the sync only needs its headers), in one request."""
 
     @abstractmethod
     def append(self, tab: str, rows: Sequence[Mapping[str, str]]) -> None:

@@ -40,9 +40,11 @@ class LocalStore(TableStore):
         grid = [headers] + [["" if v is None else str(v) for v in r[1:]] for r in rows]
         return grid, [r[0] for r in rows]
 
-    def read(self, tabs: Sequence[str]) -> dict[str, Table]:
+    def read(self, tabs: Sequence[str], headers_only: Sequence[str] = ()) -> dict[str, Table]:
         with closing(self.connect()) as db:
-            return {tab: Table(tab, self._grid(db, tab)[0]) for tab in tabs}
+            tables = {tab: Table(tab, self._grid(db, tab)[0]) for tab in tabs}
+            tables.update({tab: Table(tab, self._grid(db, tab)[0][:1]) for tab in headers_only})
+            return tables
 
     def append(self, tab: str, rows: Sequence[Mapping[str, str]]) -> None:
         if not rows:

@@ -36,9 +36,11 @@ HYPERLINK (other formulas render as ``#NAME?`` unless the test supplies
 ranges, merges, filters' effect on reads, the Drive API.
 
 Test-side controls: staff actions that edit the sheet directly (``set_cell``,
-``sort_rows``, ``insert_row`` ...), request counters and a request log, and
-fault injection (``fail_next``, ``fail_randomly``, ``hang_next``,
-``deny_access``, ``expire_tokens``, ``before_request``).
+``sort_rows``, ``insert_row`` ...), request counters and a request log
+(``reads``, ``writes``, ``tokens_issued``, ``requests``), fault injection
+(``fail_next``, ``fail_randomly``, ``hang_next``, ``deny_access``,
+``expire_tokens``, ``before_request``) and ``errors`` (exceptions raised
+inside the fake or a callback; a test can assert it stays empty).
 
 Layout of this module:
   1. Errors in Google's shape
@@ -2013,6 +2015,14 @@ class FakeSheetsAPI:
 
     Staff actions and inspection methods act on the model directly (no HTTP,
     not counted) and are thread-safe; 1-based rows/columns as in the UI.
+
+    Counting: every Sheets request the fake receives counts once in
+    ``reads`` (values.get, values.batchGet, values.batchGetByDataFilter,
+    spreadsheets.get) or ``writes`` (values.update/append/clear/batchUpdate/
+    batchClear, spreadsheets.batchUpdate), whatever its outcome (also 401s,
+    injected failures and retries). Token requests only count in
+    ``tokens_issued`` (successful grants) and appear in ``requests`` with
+    kind "token".
     """
 
     def __init__(self) -> None:
@@ -2050,7 +2060,11 @@ class FakeSheetsAPI:
         server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self._server = server
         self._port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-sheets-api", daemon=True)
+        # A short poll interval keeps stop() fast (serve_forever checks for
+        # shutdown only between polls).
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-sheets-api", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -2300,7 +2314,9 @@ class FakeSheetsAPI:
             self._fail_rules.append(_FailRule(n, status, frozenset(kinds)))
 
     def fail_randomly(self, rate: float, statuses: Sequence[int] = (429, 500, 503), seed: int = 0) -> None:
-        """Fail each Sheets request with probability ``rate`` (0 disables)."""
+        """Fail each Sheets request (not token requests) with probability
+        ``rate``, the status drawn from ``statuses``; seeded, so a run is
+        reproducible. ``rate=0`` disables it."""
         with self._lock:
             self._random_rate = rate
             self._random_statuses = tuple(statuses)
@@ -2314,19 +2330,25 @@ class FakeSheetsAPI:
         after: bool = False,
         kinds: Iterable[str] = ("read", "write"),
     ) -> None:
-        """The next ``n`` Sheets requests sleep ``seconds`` in their server
-        thread (other requests are served meanwhile). By default the request is
-        then handled normally; with ``after=True`` it is handled first and only
-        the answer is delayed — a write that lands although the client timed
-        out. stop() ends all hangs (the pending ones answer 503)."""
+        """The next ``n`` requests of the given kinds sleep ``seconds`` in their
+        server thread (other requests are served meanwhile).
+
+        By default the request is handled when the sleep ends (so a write
+        with a short hang still lands, late, after the client gave up); with
+        ``after=True`` it is handled first and only the answer is delayed — a
+        write that is applied although the client timed out. stop() ends all
+        hangs at once: a request still waiting to be handled is then answered
+        503 without being applied."""
         with self._lock:
             self._hang_rules.append(_HangRule(n, seconds, after, frozenset(kinds)))
 
     def before_request(self, callback: Callable[[RequestRecord], None] | None) -> None:
-        """Call ``callback(record)`` before each Sheets request is handled (after
-        authentication), outside the model lock — it may use staff actions, e.g.
-        to edit the sheet between the product's read and its write. ``None``
-        removes it."""
+        """Call ``callback(record)`` before each Sheets request is handled
+        (after authentication and deny_access, before fault injection), in the
+        request's server thread and outside the model lock — it may use staff
+        actions, e.g. to edit the sheet between the product's read and its
+        write. An exception in it answers the request 500 and is kept in
+        ``errors``. ``None`` removes it."""
         with self._lock:
             self._before = callback
 

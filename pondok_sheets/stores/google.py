@@ -1,0 +1,182 @@
+"""The register in a real Google Sheet, through gspread's HTTP client and a service account.
+
+Budget (Google allows 60 reads and 60 writes a minute per service account, a batch
+counting once): `read` is one values:batchGet over every tab; `update` re-reads the
+header row and the key columns (one batchGet) and writes every cell in one
+values:batchUpdate; `append` is one values:append. Values are written RAW, so
+nothing a resident typed ever becomes a formula.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from google.auth.exceptions import GoogleAuthError
+from gspread.exceptions import APIError
+
+from ..config import Settings
+from ..register.model import TABS, TabSpec, header_key
+from ..register.table import CellWrite, MissingHeader, Table
+from .base import StoreError, TableStore
+from .sheets_client import BoundedSheetsClient, column_letter, explain, load_credentials, quote_tab
+
+log = logging.getLogger(__name__)
+
+# Columns holding moments: a date staff typed comes back as a serial number (days since
+# 1899-12-30 in the spreadsheet's time zone) and is shown the way the service writes times.
+DATE_HEADERS = frozenset(header_key(h) for h in ("Masuk", "Diperbarui", "Waktu", "Timestamp", "Cap waktu",
+                                                  "Stempel waktu"))
+SHEETS_EPOCH = datetime(1899, 12, 30)
+READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+
+
+def cell_text(value: Any, header: str) -> str:
+    """A value from an UNFORMATTED read as the text the register rules expect."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        if header_key(header) in DATE_HEADERS:
+            return (SHEETS_EPOCH + timedelta(days=float(value))).strftime("%Y-%m-%d %H:%M")
+        if float(value).is_integer():
+            return str(int(value))  # a NIK or number typed by staff comes back as a number
+        return str(value)
+    return str(value)
+
+
+def to_grid(values: list[list[Any]]) -> list[list[str]]:
+    """Rows of an UNFORMATTED read as text, header row first."""
+    if not values:
+        return []
+    headers = [str(h) for h in values[0]]
+    return [headers] + [
+        [cell_text(v, headers[i] if i < len(headers) else "") for i, v in enumerate(row)] for row in values[1:]
+    ]
+
+
+class GoogleStore(TableStore):
+    """A Google Sheet as the register."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.spreadsheet_id = settings.sheet_id
+        self._client: BoundedSheetsClient | None = None
+        self._headers: dict[str, list[str]] = {}  # header rows as of the last read
+        self._fresh: set[str] = set()  # tabs whose header row was re-read since then
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "GoogleStore":
+        """The sheet and credentials named by the settings (the key is read on first use)."""
+        return cls(settings)
+
+    @property
+    def client(self) -> BoundedSheetsClient:
+        """The HTTP client, built on first use so a missing key is reported where it matters."""
+        if self._client is None:
+            credentials = load_credentials(self.settings.google_credentials, self.settings.google_credentials_json)
+            self._client = BoundedSheetsClient(credentials, api_url=self.settings.sheets_api_url)
+        return self._client
+
+    @property
+    def account(self) -> str:
+        """The service account's e-mail: the address staff share the sheet with."""
+        return self.client.auth.service_account_email
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        client = self.client
+        try:
+            return getattr(client, method)(self.spreadsheet_id, *args, **kwargs)
+        except APIError as error:
+            message = str(error.error.get("message", ""))
+            if error.code == 400 and "Unable to parse range" in message:
+                tab = message.split(":", 1)[-1].strip().split("!")[0].strip("'")
+                raise StoreError(f"Tab '{tab}' tidak ada di Google Sheet. Jalankan: python main.py init-sheet",
+                                 permanent=True) from None
+            raise explain(error, self.account) from None
+        except (OSError, GoogleAuthError) as error:  # time-outs, refused connections, token errors
+            raise explain(error, self.account) from None
+
+    def read(self, tabs: Sequence[str], headers_only: Sequence[str] = ()) -> dict[str, Table]:
+        ranges = [quote_tab(t) for t in tabs] + [f"{quote_tab(t)}!1:1" for t in headers_only]
+        answer = self._call("values_batch_get", ranges, params=dict(READ_PARAMS))
+        tables = {}
+        for tab, value_range in zip([*tabs, *headers_only], answer.get("valueRanges", [])):
+            tables[tab] = Table(tab, to_grid(value_range.get("values", [])))
+            self._headers[tab] = tables[tab].headers
+        self._fresh.clear()
+        return tables
+
+    def _refresh_headers(self, extra: Mapping[str, Sequence[int]] = {}) -> dict[str, list[list[Any]]]:
+        """Re-read every known tab's header row (and some key columns) in one request."""
+        tabs = list(self._headers)
+        ranges = [f"{quote_tab(t)}!1:1" for t in tabs]
+        columns = [(tab, i) for tab, indexes in extra.items() for i in indexes]
+        ranges += [f"{quote_tab(tab)}!{column_letter(i)}:{column_letter(i)}" for tab, i in columns]
+        answer = self._call("values_batch_get", ranges, params=dict(READ_PARAMS))
+        value_ranges = answer.get("valueRanges", [])
+        for tab, value_range in zip(tabs, value_ranges):
+            values = value_range.get("values", [[]])
+            self._headers[tab] = [str(h).strip() for h in values[0]] if values else []
+            self._fresh.add(tab)
+        return {f"{tab}:{i}": vr.get("values", []) for (tab, i), vr in zip(columns, value_ranges[len(tabs):])}
+
+    def append(self, tab: str, rows: Sequence[Mapping[str, str]]) -> None:
+        if not rows:
+            return
+        if tab not in self._fresh:
+            self._headers.setdefault(tab, [])
+            self._refresh_headers()  # lay the rows out under the headers as they are now
+        table = Table(tab, [self._headers[tab]])
+        first = next((i for i, h in enumerate(table.headers) if h), 0)
+        values = [table.row_values(dict(r))[first:] for r in rows]
+        # Google appends after the "table" it detects, starting at the table's first column:
+        # start the range (and the values) at the first header, so a blank column A can't shift them.
+        answer = self._call("values_append", f"{quote_tab(tab)}!{column_letter(first)}1",
+                            params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                            body={"majorDimension": "ROWS", "values": values})
+        landed = answer.get("updates", {}).get("updatedRange", "")
+        start = re.sub(r"\d", "", landed.split("!")[-1].split(":")[0])
+        if start and start != column_letter(first):
+            log.error("append to %s landed at %s, expected column %s", tab, landed, column_letter(first))
+            raise StoreError(f"Baris baru di tab {tab} tertulis mulai kolom {start}, bukan "
+                             f"{column_letter(first)}. Periksa kolom kosong di kiri tabel.", permanent=True)
+
+    def update(self, tab: str, writes: Sequence[CellWrite]) -> list[CellWrite]:
+        if not writes:
+            return []
+        if tab not in self._headers:
+            self.read([], headers_only=[tab])
+        before = Table(tab, [self._headers[tab]])
+        needed = {"Tiket"} | {h for w in writes for h, _ in w.key.cells}
+        positions = {h: before.column(h) for h in needed}
+        for header, index in positions.items():
+            if index is None:
+                raise MissingHeader(tab, header)
+        columns = self._refresh_headers({tab: sorted(set(positions.values()))})
+        now = Table(tab, [self._headers[tab]])
+        if any(now.column(h) != i for h, i in positions.items()):
+            raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; ditulis pada sinkron berikutnya.")
+        height = max((len(v) for v in columns.values()), default=0)
+        grid: list[list[str]] = [list(now.headers)] + [[""] * len(now.headers) for _ in range(height - 1)]
+        for header, index in positions.items():
+            for r, row in enumerate(columns[f"{tab}:{index}"][1:], start=1):
+                grid[r][index] = cell_text(row[0], header) if row else ""
+        found = Table(tab, grid).locate({w.key for w in writes})
+        data, missed = [], []
+        for write in writes:
+            column = now.column(write.column)
+            if write.key not in found or column is None:
+                missed.append(write)
+                continue
+            data.append({"range": f"{quote_tab(tab)}!{column_letter(column)}{found[write.key]}",
+                         "values": [[write.value]]})
+        if data:
+            self._call("values_batch_update", body={"valueInputOption": "RAW", "data": data})
+        return missed
+
+    def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
+        from .google_setup import prepare_sheet
+
+        return prepare_sheet(self, specs)

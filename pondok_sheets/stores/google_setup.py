@@ -1,0 +1,154 @@
+"""`init-sheet` for a Google Sheet: tabs, headers, dropdown, colours, protection — idempotently.
+
+Every step first looks at what the sheet already has, so a second run sends no write at
+all, and nothing staff typed (data, their own columns) is touched.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..register.model import PERMOHONAN, Status, TabSpec
+from ..register.table import Table
+from .sheets_client import column_letter, quote_tab
+
+if TYPE_CHECKING:
+    from .google import GoogleStore
+
+PROTECTED = ("Tiket", "Notifikasi")
+PROTECTION_NOTE = "Pondok Sheets: kolom {header} diisi oleh layanan; ubah hanya bila perlu."
+# Light fills staff can read black text on, one per status.
+COLOURS: dict[Status, tuple[float, float, float]] = {
+    Status.BARU: (0.81, 0.89, 0.98),
+    Status.DIPROSES: (1.0, 0.95, 0.75),
+    Status.PERLU_DILENGKAPI: (0.99, 0.85, 0.70),
+    Status.SIAP_DIAMBIL: (0.80, 0.93, 0.80),
+    Status.SELESAI: (0.90, 0.90, 0.90),
+    Status.DITOLAK: (0.96, 0.78, 0.78),
+}
+
+
+def _status_formula(letter: str, status: Status) -> str:
+    return f'=${letter}2="{status.value}"'
+
+
+def prepare_sheet(store: "GoogleStore", specs: Sequence[TabSpec]) -> list[str]:
+    """Bring the sheet up to what the service needs; returns what was done, in Bahasa Indonesia."""
+    done: list[str] = []
+    meta = store._call("fetch_sheet_metadata", params={"includeGridData": "false"})
+    sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+    missing = [spec for spec in specs if spec.name not in sheets]
+    if missing:
+        answer = store._call("batch_update", {"requests": [
+            {"addSheet": {"properties": {"title": spec.name, "gridProperties": {
+                "rowCount": 1000, "columnCount": max(26, len(spec.headers)), "frozenRowCount": 1}}}}
+            for spec in missing]})
+        for spec, reply in zip(missing, answer.get("replies", [])):
+            sheets[spec.name] = {"properties": reply["addSheet"]["properties"]}
+            done.append(f"Tab {spec.name} dibuat.")
+
+    tables = store.read([], headers_only=[spec.name for spec in specs])
+    header_writes: list[dict[str, Any]] = []
+    grow: list[dict[str, Any]] = []
+    for spec in specs:
+        table = tables[spec.name]
+        headers = list(table.headers)
+        for header in spec.headers:
+            if table.column(header) is None:
+                headers.append(header)
+                header_writes.append({"range": f"{quote_tab(spec.name)}!{column_letter(len(headers) - 1)}1",
+                                      "values": [[header]]})
+                if spec not in missing:
+                    done.append(f"Kolom '{header}' ditambahkan di tab {spec.name}.")
+        grid = sheets[spec.name]["properties"].get("gridProperties", {})
+        if len(headers) > grid.get("columnCount", 26):
+            grow.append({"appendDimension": {"sheetId": sheets[spec.name]["properties"]["sheetId"],
+                                             "dimension": "COLUMNS",
+                                             "length": len(headers) - grid.get("columnCount", 26)}})
+        tables[spec.name] = Table(spec.name, [headers])
+    if grow:
+        store._call("batch_update", {"requests": grow})
+    if header_writes:
+        store._call("values_batch_update", body={"valueInputOption": "RAW", "data": header_writes})
+
+    requests: list[dict[str, Any]] = []
+    for spec in specs:
+        properties = sheets[spec.name]["properties"]
+        if properties.get("gridProperties", {}).get("frozenRowCount", 0) < 1:
+            requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": properties["sheetId"], "gridProperties": {"frozenRowCount": 1}},
+                "fields": "gridProperties.frozenRowCount"}})
+            done.append(f"Baris judul tab {spec.name} dibekukan.")
+    if any(spec.name == PERMOHONAN.name for spec in specs):
+        requests += _permohonan_rules(store, sheets[PERMOHONAN.name], tables[PERMOHONAN.name], done)
+    if requests:
+        store._call("batch_update", {"requests": requests})
+    return done
+
+
+def _permohonan_rules(store: "GoogleStore", sheet: dict[str, Any], table: Table, done: list[str]) -> list[dict]:
+    """Dropdown on Status, colours by status, warning-only protection of the service's columns."""
+    sheet_id = sheet["properties"]["sheetId"]
+    status_index = table.column("Status")
+    assert status_index is not None
+    letter = column_letter(status_index)
+    requests: list[dict[str, Any]] = []
+
+    probe = store._call("fetch_sheet_metadata", params={
+        "includeGridData": "true", "ranges": f"{quote_tab(PERMOHONAN.name)}!{letter}2",
+        "fields": "sheets(data(rowData(values(dataValidation))))"})
+    rule = _first_validation(probe)
+    wanted = [s.value for s in Status]
+    have = [v.get("userEnteredValue") for v in rule.get("condition", {}).get("values", [])] if rule else []
+    if not (rule and rule.get("strict") and have == wanted):
+        requests.append({"setDataValidation": {
+            "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": status_index,
+                      "endColumnIndex": status_index + 1},
+            "rule": {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": v} for v in wanted]},
+                     "strict": True, "showCustomUi": True,
+                     "inputMessage": "Pilih status permohonan dari daftar."}}})
+        done.append("Pilihan Status (dropdown) dipasang di tab Permohonan.")
+
+    formulas = {_formula_of(r) for r in sheet.get("conditionalFormats", [])}
+    if not all(_status_formula(letter, s) in formulas for s in Status):
+        # Rules this service added earlier for another Status column are replaced, staff's own kept.
+        ours = re.compile(r'^=\$[A-Z]+2="(' + "|".join(re.escape(s.value) for s in Status) + r')"$')
+        stale = [i for i, r in enumerate(sheet.get("conditionalFormats", [])) if ours.match(_formula_of(r))]
+        requests += [{"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": i}} for i in reversed(stale)]
+        for status, (red, green, blue) in COLOURS.items():
+            requests.append({"addConditionalFormatRule": {"index": 0, "rule": {
+                "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
+                "booleanRule": {
+                    "condition": {"type": "CUSTOM_FORMULA",
+                                  "values": [{"userEnteredValue": _status_formula(letter, status)}]},
+                    "format": {"backgroundColor": {"red": red, "green": green, "blue": blue}}}}}})
+        done.append("Warna baris menurut Status dipasang di tab Permohonan.")
+
+    notes = {p.get("description", "") for p in sheet.get("protectedRanges", [])}
+    for header in PROTECTED:
+        note = PROTECTION_NOTE.format(header=header)
+        index = table.column(header)
+        if note in notes or index is None:
+            continue
+        requests.append({"addProtectedRange": {"protectedRange": {
+            "range": {"sheetId": sheet_id, "startColumnIndex": index, "endColumnIndex": index + 1},
+            "description": note, "warningOnly": True}}})
+        done.append(f"Kolom {header} dilindungi: petugas diberi peringatan sebelum mengubahnya.")
+    return requests
+
+
+def _first_validation(probe: dict[str, Any]) -> dict[str, Any] | None:
+    for sheet in probe.get("sheets", []):
+        for data in sheet.get("data", []):
+            for row in data.get("rowData", []):
+                for value in row.get("values", []):
+                    if "dataValidation" in value:
+                        return value["dataValidation"]
+    return None
+
+
+def _formula_of(rule: dict[str, Any]) -> str:
+    values = rule.get("booleanRule", {}).get("condition", {}).get("values", [])
+    return values[0].get("userEnteredValue", "") if values else ""
+

@@ -1,0 +1,142 @@
+"""The one HTTP choke point to Google Sheets: credentials, a timeout and a bounded retry.
+
+gspread's own HTTPClient has no timeout and its BackOffHTTPClient retries forever; a
+village office's cron tick must end. Here every call has a timeout, and a call that
+can safely be repeated is retried a few times with jittered back-off on 429, 5xx and
+time-outs. An append is not idempotent: it is retried only on 429 (Google refused it
+before doing anything); after a 5xx or a time-out it is left to the next sync, whose
+read shows whether the rows landed.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import requests
+from google.auth.exceptions import GoogleAuthError
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2.service_account import Credentials
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
+from gspread.utils import rowcol_to_a1
+
+from .base import StoreError
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
+
+
+def quote_tab(tab: str) -> str:
+    """A tab name as A1 notation wants it: 'It''s here'."""
+    return "'" + tab.replace("'", "''") + "'"
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> A, B, …, AA."""
+    return re.sub(r"\d", "", rowcol_to_a1(1, index + 1))
+
+
+class CredentialsProblem(StoreError):
+    """The service-account key is missing or unreadable; retrying cannot help."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
+def load_credentials(path: str, inline_json: str = "") -> Credentials:
+    """Service-account credentials from inline JSON (hosts without files) or a key file."""
+    if inline_json:
+        source = "PONDOK_GOOGLE_CREDENTIALS_JSON"
+        text = inline_json
+    else:
+        source = path
+        if not Path(path).is_file():
+            raise CredentialsProblem(
+                f"File kunci akun layanan '{path}' tidak ditemukan. Unduh kunci JSON akun layanan dari "
+                f"Google Cloud Console lalu simpan di sana (lihat credentials.example.json).")
+        text = Path(path).read_text(encoding="utf-8")
+    try:
+        info = json.loads(text)
+        return Credentials.from_service_account_info(info, scopes=SCOPES)
+    except (ValueError, KeyError) as error:
+        raise CredentialsProblem(f"Kunci akun layanan di {source} tidak bisa dibaca: {error}") from None
+
+
+class BoundedSheetsClient(HTTPClient):
+    """gspread's HTTPClient with a timeout, a bounded jittered retry and an optional base URL."""
+
+    def __init__(self, credentials: Credentials, api_url: str = "", attempts: int = 4,
+                 backoff: float = 1.0, timeout: float | tuple[float, float] = TIMEOUT,
+                 sleep: Callable[[float], None] = time.sleep):
+        # google-auth refreshes the token through the same session: bound that call too.
+        super().__init__(credentials, session=AuthorizedSession(credentials, refresh_timeout=timeout[1]
+                                                                if isinstance(timeout, tuple) else timeout))
+        self.auth = credentials
+        self.set_timeout(timeout)
+        self.api_url = api_url.rstrip("/")
+        self.attempts = attempts
+        self.backoff = backoff
+        self.sleep = sleep
+
+    def request(self, method: str, endpoint: str, params: Any = None, data: bytes | None = None,
+                json: Mapping[str, Any] | None = None, files: Any = None,
+                headers: MutableMapping[str, str] | None = None) -> requests.Response:
+        if self.api_url and endpoint.startswith(SPREADSHEETS_API_V4_BASE_URL):
+            endpoint = self.api_url + endpoint[len(SPREADSHEETS_API_V4_BASE_URL):]
+        idempotent = not endpoint.endswith(":append") and not endpoint.endswith(":batchUpdate") \
+            or endpoint.endswith("values:batchUpdate")
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return super().request(method, endpoint, params=params, data=data, json=json, files=files,
+                                       headers=headers)
+            except APIError as error:
+                code = error.code if error.code != -1 else error.response.status_code
+                retry = code == 429 or (code in RETRYABLE and idempotent)
+                if not retry or attempt == self.attempts:
+                    raise
+                log.warning("Sheets answered %s (attempt %d/%d); retrying", code, attempt, self.attempts)
+            except (requests.Timeout, requests.ConnectionError) as error:
+                if not idempotent or attempt == self.attempts:
+                    raise
+                log.warning("Sheets did not answer (%s, attempt %d/%d); retrying",
+                            type(error).__name__, attempt, self.attempts)
+            self.sleep(self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
+
+
+def explain(error: Exception, account: str) -> StoreError:
+    """A Google failure as one line for staff, and whether waiting can help."""
+    if isinstance(error, StoreError):
+        return error
+    if isinstance(error, APIError):
+        code = error.code if error.code != -1 else error.response.status_code
+        if code == 403:
+            return StoreError(f"Akses ke Google Sheet ditolak. Bagikan sheet ke {account} sebagai Editor "
+                              f"(tombol Bagikan/Share di Google Sheets).", permanent=True)
+        if code == 404:
+            return StoreError("Google Sheet tidak ditemukan. Periksa PONDOK_SHEET_ID (kunci atau URL sheet).",
+                              permanent=True)
+        if code == 401:
+            return StoreError("Kunci akun layanan ditolak Google. Buat kunci JSON baru untuk akun layanan ini.",
+                              permanent=True)
+        if code == 429:
+            return StoreError("Kuota Google Sheets sedang habis; pekerjaan tetap antre dan dicoba lagi.")
+        if code in RETRYABLE:
+            return StoreError(f"Google Sheets sedang bermasalah ({code}); pekerjaan tetap antre dan dicoba lagi.")
+        return StoreError(f"Google Sheets menolak permintaan ({code}): {error.error.get('message', '')}",
+                          permanent=True)
+    if isinstance(error, (requests.Timeout, requests.ConnectionError)):
+        return StoreError("Google Sheets tidak menjawab tepat waktu; pekerjaan tetap antre dan dicoba lagi.")
+    if isinstance(error, GoogleAuthError):
+        return StoreError(f"Gagal masuk ke Google dengan akun layanan ({account}): {error}")
+    return StoreError(f"Google Sheets tidak bisa dihubungi: {error}")
