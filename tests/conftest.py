@@ -1,7 +1,9 @@
 """Fixtures: a configured app on a temporary data folder, its client, CLI runner and staff hands."""
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,8 +14,10 @@ from click.testing import CliRunner
 from pondok_sheets import create_app
 from pondok_sheets.config import Settings
 from pondok_sheets.office import Office
+from pondok_sheets.stores import open_store, prepare_register
 
-from .staff import LocalStaff
+from .fakes.sheets_api import FakeSheetsAPI
+from .staff import GoogleStaff, LocalStaff
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -26,10 +30,41 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=JAKARTA)
 
 
+@pytest.fixture(scope="session")
+def sheets_api():
+    """The fake Google Sheets API (and token endpoint), shared by the session; one spreadsheet per test."""
+    with FakeSheetsAPI() as api:
+        yield api
+        assert api.errors == []
+
+
+@pytest.fixture(params=["local", "google"])
+def store_kind(request) -> str:
+    """Every register test runs against both homes of the register."""
+    return request.param
+
+
+def google_settings(api, tmp_path: Path, **overrides) -> Settings:
+    """Settings for a new empty spreadsheet on the fake API, with a key file made for it."""
+    sheet_id = "test-" + uuid.uuid4().hex
+    api.create_spreadsheet(sheet_id)
+    key = tmp_path / "credentials.json"
+    key.write_text(json.dumps(api.service_account_info()))
+    return Settings(**{**BASE, "data_dir": tmp_path / "data", "sheet_id": sheet_id,
+                       "google_credentials": str(key), "sheets_api_url": api.base_url, **overrides})
+
+
+BASE = dict(secret_key="test-secret", settle_minutes=0, quiet_hours=None,
+            public_url="https://layanan.desapondok.id")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret_key="test-secret", settle_minutes=0, quiet_hours=None,
-                    public_url="https://layanan.desapondok.id")
+def settings(tmp_path: Path, store_kind: str, request) -> Settings:
+    if store_kind == "local":
+        return Settings(**{**BASE, "data_dir": tmp_path / "data"})
+    settings = google_settings(request.getfixturevalue("sheets_api"), tmp_path)
+    prepare_register(open_store(settings))  # what `init-sheet` does for a new office
+    return settings
 
 
 @pytest.fixture
@@ -60,7 +95,9 @@ def runner(app):
 
 
 @pytest.fixture
-def staff(settings: Settings) -> LocalStaff:
+def staff(settings: Settings, request) -> LocalStaff | GoogleStaff:
+    if settings.uses_google:
+        return GoogleStaff(request.getfixturevalue("sheets_api"), settings.sheet_id)
     return LocalStaff(settings.data_dir / "register.sqlite3")
 
 

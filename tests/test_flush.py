@@ -6,7 +6,8 @@ import pytest
 from pondok_sheets.office import Office
 from pondok_sheets.register.model import Channel
 from pondok_sheets.state import State
-from pondok_sheets.stores.local import LocalStore
+from pondok_sheets.register.model import TABS
+from pondok_sheets.stores.base import TableStore
 
 from .conftest import VALID, at
 
@@ -15,7 +16,26 @@ class ProcessDied(BaseException):
     """Stands for the process being killed: nothing after it runs."""
 
 
-class DiesAfterAppend(LocalStore):
+class Passthrough(TableStore):
+    """The real register (local or Google) seen through a wrapper that can add behaviour."""
+
+    def __init__(self, inner: TableStore):
+        self.inner = inner
+
+    def read(self, tabs, headers_only=()):
+        return self.inner.read(tabs, headers_only)
+
+    def append(self, tab, rows):
+        self.inner.append(tab, rows)
+
+    def update(self, tab, writes):
+        return self.inner.update(tab, writes)
+
+    def prepare(self, specs=TABS):
+        return self.inner.prepare(specs)
+
+
+class DiesAfterAppend(Passthrough):
     """A register whose process dies right after the rows are appended, before any bookkeeping."""
 
     def append(self, tab, rows):
@@ -31,7 +51,7 @@ def restart(settings) -> Office:
 
 def test_a_crash_between_append_and_bookkeeping_never_duplicates_a_row(office, settings, staff):
     tickets = [office.submit("SKD", VALID, Channel.FORM) for _ in range(3)]
-    dying = Office(settings, DiesAfterAppend(office.store.path), office.state, office.messenger)
+    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger)
     with pytest.raises(ProcessDied):
         dying.sync(at("2026-11-27 09:00"))
     assert len(office.state.pending()) == 3  # the bookkeeping never happened
@@ -44,7 +64,7 @@ def test_a_crash_between_append_and_bookkeeping_never_duplicates_a_row(office, s
 
 def test_a_crash_never_sends_a_confirmation_twice(office, settings, staff):
     ticket = office.submit("SKD", VALID, Channel.FORM)
-    dying = Office(settings, DiesAfterAppend(office.store.path), office.state, office.messenger)
+    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger)
     with pytest.raises(ProcessDied):
         dying.sync(at("2026-11-27 09:00"))
     again = restart(settings)
@@ -64,14 +84,14 @@ def test_queued_submissions_survive_a_restart_before_any_flush(office, settings,
 def test_a_burst_is_flushed_in_one_append(office, settings, staff):
     appends = []
 
-    class CountingStore(LocalStore):
+    class CountingStore(Passthrough):
         def append(self, tab, rows):
             appends.append((tab, len(rows)))
             super().append(tab, rows)
 
     for _ in range(50):
         office.submit("SKD", VALID, Channel.FORM)
-    counted = Office(settings, CountingStore(office.store.path), office.state, office.messenger)
+    counted = Office(settings, CountingStore(office.store), office.state, office.messenger)
     counted.sync(at("2026-11-27 09:00"))
     assert appends == [("Permohonan", 50), ("Log", 50)]
     assert len(staff.rows()) == 50
