@@ -1,0 +1,26 @@
+"""Registers of any size, built straight into the fake Sheets API (for budget tests and benchmarks)."""
+from __future__ import annotations
+
+from pondok_sheets.register.catalog import DEFAULT_SERVICES, service_to_row
+from pondok_sheets.register.messages import DEFAULT_WORDING
+from pondok_sheets.register.model import LAYANAN, LOG, PERMOHONAN, PESAN
+
+
+def permohonan_rows(count: int) -> list[list[str]]:
+    """`count` requests already told about their status, as a long-running office has them."""
+    rows = [list(PERMOHONAN.headers)]
+    for i in range(count):
+        ticket = f"PDK-{i:07d}".replace("0", "A").replace("1", "B")
+        rows.append([ticket, "2026-10-01 09:00", "Formulir", "Surat Keterangan Domisili", f"Warga {i}",
+                     "3201014507900001", f"0812-{3000 + i % 7000:04d}-{i % 10000:04d}", "", "Diproses", "",
+                     "2026-10-02 09:00", "Diproses · dikabari 2026-10-02 09:00"])
+    return rows
+
+
+def build_register(api, spreadsheet_id: str, count: int) -> None:
+    """A spreadsheet holding every tab, `count` requests, the default catalogue and wording."""
+    layanan = [list(LAYANAN.headers)] + [[service_to_row(s)[h] for h in LAYANAN.headers] for s in DEFAULT_SERVICES]
+    pesan = [list(PESAN.headers)] + [[s.value, text] for s, text in DEFAULT_WORDING.items()]
+    api.create_spreadsheet(spreadsheet_id, {
+        PERMOHONAN.name: permohonan_rows(count), LAYANAN.name: layanan, PESAN.name: pesan,
+        LOG.name: [list(LOG.headers)]}, input_option="RAW")
