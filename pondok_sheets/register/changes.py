@@ -117,8 +117,10 @@ def due_announcements(requests: Iterable[Request]) -> tuple[list[Due], dict[str,
                 notes[request.ticket] = note
             continue
         told = read_told(request.notified)
+        if told.status == status and not told.bad_number:
+            continue  # the common case, kept cheap: most rows were told long ago
         phone = parse_phone(request.whatsapp)
-        if told.status == status and not (told.bad_number and phone is not None):
-            continue
+        if told.status == status and phone is None:
+            continue  # still no usable number: nothing new to say
         due.append(Due(request, status, phone))
     return due, notes
