@@ -380,3 +380,24 @@ def test_a_sheet_id_that_is_neither_key_nor_url_is_refused():
     with pytest.raises(ConfigError, match="PONDOK_SHEET_ID harus kunci Google Sheet atau URL"):
         load_config({"PONDOK_SHEET_ID": "lembar saya"}, env_file=None)
 
+
+
+def test_installing_on_an_existing_sheet_messages_no_one_from_its_history(sheets_api, tmp_path):
+    settings = google_settings(sheets_api, tmp_path)
+    sheets_api.create_spreadsheet(settings.sheet_id, {"Permohonan": [
+        ["Tiket", "Nama", "WhatsApp", "Layanan", "Status", "Catatan"],
+        ["", "Ani", "0813-5555-0000", "SKD", "Selesai", ""],
+        ["", "Budi", "0813-5555-0001", "SKTM", "Diproses", ""],
+        ["", "Citra", "0813-5555-0002", "SKU", "", "belum diperiksa"]]})
+    done = prepare_register(open_store(settings))
+    assert "3 baris lama ditandai 'data lama, tidak dikabari' agar pemohon lama tidak dikirimi pesan." in done
+    office = Office.from_settings(settings)
+    report = office.sync(at("2026-11-27 09:00"))
+    assert report.ok and report.sent == 0 and report.walkins == 3
+    staff = GoogleStaff(sheets_api, settings.sheet_id)
+    assert all(r["Tiket"].startswith("PDK-") for r in staff.rows())
+    citra = next(r for r in staff.rows() if r["Nama"] == "Citra")
+    assert (citra["Status"], citra["Notifikasi"]) == ("Baru", "Baru · data lama, tidak dikabari")
+    staff.set(citra["Tiket"], "Status", "Siap Diambil")
+    assert office.sync(at("2026-11-27 09:05")).sent == 1  # from now on, changes are told
+    assert not any("baris lama" in line for line in prepare_register(open_store(settings)))  # only once

@@ -80,6 +80,11 @@ def told_text(status: Status, stamp: str) -> str:
     return f"{status.value}{SEPARATOR}{TOLD} {stamp}"
 
 
+def legacy_text(status: Status) -> str:
+    """The Notifikasi value for a row that was in the sheet before the service: counted as told."""
+    return f"{status.value}{SEPARATOR}data lama, tidak dikabari"
+
+
 def not_sent_text(status: Status, reason: str) -> str:
     """The Notifikasi value when `status` could not be announced, with the reason for staff."""
     return f"{status.value}{SEPARATOR}{NOT_SENT}: {reason}"

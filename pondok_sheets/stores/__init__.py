@@ -4,7 +4,9 @@ from __future__ import annotations
 from ..config import Settings
 from ..register.catalog import DEFAULT_SERVICES, service_to_row
 from ..register.messages import DEFAULT_WORDING
-from ..register.model import LAYANAN, PESAN, TABS
+from ..register.changes import legacy_text, read_requests, walkin_key
+from ..register.model import LAYANAN, PERMOHONAN, PESAN, TABS, Request, Status
+from ..register.table import CellWrite, RowKey
 from .base import StoreError, TableStore
 from .local import LocalStore
 
@@ -21,8 +23,20 @@ def open_store(settings: Settings) -> TableStore:
 
 
 def prepare_register(store: TableStore) -> list[str]:
-    """Create missing tabs and headers, then seed Layanan and Pesan if they are empty."""
+    """Create missing tabs and headers, then seed Layanan and Pesan if they are empty.
+
+    Rows already in Permohonan when its Notifikasi column is created (an office's existing
+    sheet, or a Notifikasi column staff deleted) are marked as told, so installing the
+    service never messages every resident in the office's history.
+    """
+    untold = _rows_without_notifikasi(store)
     done = store.prepare(TABS)
+    if untold:
+        missed = store.update(PERMOHONAN.name, [
+            CellWrite(RowKey(ticket=r.ticket) if r.ticket else walkin_key(r), "Notifikasi",
+                      legacy_text(Status.parse(r.status) or Status.BARU)) for r in untold])
+        done.append(f"{len(untold) - len(missed)} baris lama ditandai 'data lama, tidak dikabari' "
+                    f"agar pemohon lama tidak dikirimi pesan.")
     tables = store.read([LAYANAN.name, PESAN.name])
     if not tables[LAYANAN.name].records(LAYANAN.headers):
         store.append(LAYANAN.name, [service_to_row(s) for s in DEFAULT_SERVICES])
@@ -31,3 +45,13 @@ def prepare_register(store: TableStore) -> list[str]:
         store.append(PESAN.name, [{"Status": s.value, "Pesan": text} for s, text in DEFAULT_WORDING.items()])
         done.append("Tab Pesan diisi kalimat pesan bawaan untuk tiap status.")
     return done
+
+
+def _rows_without_notifikasi(store: TableStore) -> list[Request]:
+    try:
+        table = store.read([PERMOHONAN.name])[PERMOHONAN.name]
+    except StoreError:
+        return []  # no Permohonan tab yet: nothing to protect
+    if table.column("Notifikasi") is not None or table.column("Status") is None:
+        return []
+    return read_requests(table)

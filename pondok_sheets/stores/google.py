@@ -179,4 +179,7 @@ class GoogleStore(TableStore):
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
         from .google_setup import prepare_sheet
 
-        return prepare_sheet(self, specs)
+        done = prepare_sheet(self, specs)
+        self._headers.clear()  # headers were added: what was cached is out of date
+        self._fresh.clear()
+        return done
