@@ -1,0 +1,136 @@
+"""The one HTTP choke point to Meta's WhatsApp Cloud API (the Graph API).
+
+Every call has a timeout and a bounded, jittered retry on what Meta asks us to retry
+(HTTP 429/5xx, throughput and pair rate limits). A time-out is *not* retried here: the
+message may have gone out, and a resident must not get it twice; the sync decides later.
+Errors are classified once, here, into "retry later", "permanent for this message" and
+"the operator must act" (an expired token stops every send until it is replaced).
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+# Meta error codes (developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
+RETRY_LATER = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004})
+OPERATOR = {  # the office's set-up is wrong: no message can go out until someone fixes it
+    0: "token WhatsApp ditolak (AuthException); buat token System User baru",
+    190: "token WhatsApp kedaluwarsa atau dicabut; buat token System User permanen dan isi PONDOK_WA_TOKEN",
+    10: "izin aplikasi WhatsApp kurang (whatsapp_business_messaging)",
+    200: "izin aplikasi WhatsApp kurang (whatsapp_business_messaging)",
+    368: "akun WhatsApp Business sedang diblokir sementara oleh Meta",
+    131031: "akun WhatsApp Business dikunci oleh Meta",
+    132001: "template WhatsApp (PONDOK_WA_TEMPLATE) tidak ada atau belum disetujui untuk bahasa ini",
+    132000: "jumlah isian template WhatsApp tidak cocok; template harus punya 5 isian {{1}}–{{5}}",
+    132012: "format isian template WhatsApp salah",
+}
+WINDOW_CLOSED = 131047  # more than 24 hours since the resident last wrote: only a template may go
+PERMANENT_REASONS = {
+    131026: "nomor tidak terdaftar di WhatsApp atau tidak bisa menerima pesan",
+    131030: "nomor belum masuk daftar penerima uji (nomor uji Meta)",
+    100: "permintaan ditolak Meta (parameter tidak sah)",
+    131051: "jenis pesan tidak didukung",
+}
+
+
+class GraphError(RuntimeError):
+    """A refused or failed Graph API call, classified."""
+
+    def __init__(self, code: int, message: str, kind: str, http_status: int = 0):
+        super().__init__(f"[{code}] {message}")
+        self.code = code
+        self.message = message
+        self.kind = kind  # "retry", "permanent", "operator", "window"
+        self.http_status = http_status
+
+
+def classify(code: int, http_status: int) -> str:
+    """What a Meta error code means for the message that got it."""
+    if code == WINDOW_CLOSED:
+        return "window"
+    if code in OPERATOR:
+        return "operator"
+    if code in RETRY_LATER or http_status == 429 or http_status >= 500:
+        return "retry"
+    return "permanent"
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    """Where and as whom to call the Graph API."""
+
+    api_url: str
+    token: str
+    phone_number_id: str
+    timeout: float = 10.0
+    attempts: int = 3
+    backoff: float = 1.0
+
+
+class GraphClient:
+    """A thin client for the few Cloud API calls the office needs."""
+
+    def __init__(self, config: GraphConfig, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.config = config
+        self.session = session or requests.Session()
+        self.sleep = sleep
+
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One Graph API call with the bounded retry; returns the JSON or raises GraphError."""
+        url = f"{self.config.api_url.rstrip('/')}/{path.lstrip('/')}"
+        headers = {"Authorization": f"Bearer {self.config.token}"}
+        for attempt in range(1, self.config.attempts + 1):
+            try:
+                response = self.session.request(method, url, headers=headers, timeout=self.config.timeout, **kwargs)
+            except requests.Timeout:
+                raise GraphError(-1, "Graph API tidak menjawab tepat waktu", "uncertain") from None
+            except requests.ConnectionError as error:  # nothing reached Meta: safe to try again later
+                raise GraphError(-1, f"Graph API tidak bisa dihubungi: {type(error).__name__}", "retry") from None
+            if response.ok:
+                return response.json()
+            error = _error_from(response)
+            if error.kind != "retry" or attempt == self.config.attempts:
+                raise error
+            log.warning("Graph API answered %s code %s (attempt %d/%d); retrying",
+                        response.status_code, error.code, attempt, self.config.attempts)
+            self.sleep(self.config.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
+
+    def send(self, payload: dict[str, Any]) -> str:
+        """POST /{phone-number-id}/messages; returns the message id (wamid…)."""
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **payload}
+        answer = self.call("POST", f"{self.config.phone_number_id}/messages", json=body)
+        return str(answer["messages"][0]["id"])
+
+    def phone_number(self) -> dict[str, Any]:
+        """GET /{phone-number-id}: the business number (checks token and id together)."""
+        return self.call("GET", self.config.phone_number_id,
+                         params={"fields": "display_phone_number,verified_name,quality_rating"})
+
+    def templates(self, business_account_id: str, name: str) -> list[dict[str, Any]]:
+        """The approved-or-not templates called `name` in the WhatsApp Business Account."""
+        answer = self.call("GET", f"{business_account_id}/message_templates",
+                           params={"name": name, "fields": "name,language,status,category,components"})
+        return list(answer.get("data", []))
+
+
+def _error_from(response: requests.Response) -> GraphError:
+    try:
+        error = response.json()["error"]
+        code = int(error.get("code", -1))
+        message = str(error.get("message", ""))
+        details = error.get("error_data", {}).get("details") if isinstance(error.get("error_data"), dict) else None
+        if details:
+            message = f"{message} ({details})"
+    except (ValueError, KeyError, TypeError, AttributeError):
+        code, message = -1, response.text[:200]
+    return GraphError(code, message, classify(code, response.status_code), response.status_code)
