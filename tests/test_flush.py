@@ -28,8 +28,8 @@ class Passthrough(TableStore):
     def append(self, tab, rows):
         self.inner.append(tab, rows)
 
-    def update(self, tab, writes):
-        return self.inner.update(tab, writes)
+    def update_many(self, writes):
+        return self.inner.update_many(writes)
 
     def prepare(self, specs=TABS):
         return self.inner.prepare(specs)

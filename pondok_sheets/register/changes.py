@@ -38,7 +38,7 @@ def is_walkin(request: Request) -> bool:
 
 def walkin_key(request: Request) -> RowKey:
     """How the row is found again for writing its ticket, even if staff moved it."""
-    cells = (("Nama", request.name), ("NIK", request.nik), ("WhatsApp", request.whatsapp),
+    cells = (("Tiket", ""), ("Nama", request.name), ("NIK", request.nik), ("WhatsApp", request.whatsapp),
              ("Layanan", request.service))
     return RowKey(cells=cells, hint=request.row)
 

@@ -22,9 +22,9 @@ class MissingHeader(LookupError):
 class RowKey:
     """Which row a write is meant for, independent of where staff moved it.
 
-    A row with a ticket is found by its ticket. A row staff typed without one (a walk-in)
-    is found by the cells it had when read; `hint`, its row number then, only breaks ties
-    between identical rows.
+    A row with a ticket is found by its ticket. Any other row (a walk-in staff typed
+    without a ticket, a Log row by its message id) is found by the cells it had when
+    read; `hint`, its row number then, only breaks ties between identical rows.
     """
 
     ticket: str = ""
@@ -96,11 +96,8 @@ class Table:
                 if len(rows) == 1:
                     found[key] = rows[0]
                 continue
-            matches = [
-                offset + 2 for offset, row in enumerate(self.rows)
-                if not self.cell(row, ticket_header)
-                and all(self.cell(row, h) == v for h, v in key.cells)
-            ]
+            matches = [offset + 2 for offset, row in enumerate(self.rows)
+                       if all(self.cell(row, h) == v for h, v in key.cells)]
             if len(matches) == 1 or key.hint in matches:
                 found[key] = key.hint if key.hint in matches else matches[0]
         return found

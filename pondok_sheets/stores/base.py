@@ -33,12 +33,17 @@ class TableStore(ABC):
         """Add rows (header -> value) below the last row of `tab`, in one request."""
 
     @abstractmethod
-    def update(self, tab: str, writes: Sequence[CellWrite]) -> list[CellWrite]:
-        """Set the given cells, finding each row by its key right before writing.
+    def update_many(self, writes: Mapping[str, Sequence[CellWrite]]) -> list[CellWrite]:
+        """Set the given cells of several tabs (tab -> writes), finding each row by its key
+        right before writing, in one request.
 
         Returns the writes whose row could not be found (moved out of reach, deleted,
         or ambiguous); they are retried at the next sync.
         """
+
+    def update(self, tab: str, writes: Sequence[CellWrite]) -> list[CellWrite]:
+        """`update_many` for one tab."""
+        return self.update_many({tab: writes}) if writes else []
 
     @abstractmethod
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:

@@ -143,38 +143,53 @@ class GoogleStore(TableStore):
             raise StoreError(f"Baris baru di tab {tab} tertulis mulai kolom {start}, bukan "
                              f"{column_letter(first)}. Periksa kolom kosong di kiri tabel.", permanent=True)
 
-    def update(self, tab: str, writes: Sequence[CellWrite]) -> list[CellWrite]:
+    def update_many(self, writes: Mapping[str, Sequence[CellWrite]]) -> list[CellWrite]:
+        writes = {tab: list(w) for tab, w in writes.items() if w}
         if not writes:
             return []
-        if tab not in self._headers:
-            self.read([], headers_only=[tab])
-        before = Table(tab, [self._headers[tab]])
-        needed = {"Tiket"} | {h for w in writes for h, _ in w.key.cells}
-        positions = {h: before.column(h) for h in needed}
-        for header, index in positions.items():
-            if index is None:
-                raise MissingHeader(tab, header)
-        columns = self._refresh_headers({tab: sorted(set(positions.values()))})
-        now = Table(tab, [self._headers[tab]])
-        if any(now.column(h) != i for h, i in positions.items()):
-            raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; ditulis pada sinkron berikutnya.")
-        height = max((len(v) for v in columns.values()), default=0)
+        unknown = [tab for tab in writes if tab not in self._headers]
+        if unknown:
+            self.read([], headers_only=unknown)
+        positions: dict[str, dict[str, int]] = {}
+        for tab, tab_writes in writes.items():
+            before = Table(tab, [self._headers[tab]])
+            needed = {h for w in tab_writes for h, _ in w.key.cells}
+            needed |= {"Tiket"} if any(w.key.ticket for w in tab_writes) else set()
+            positions[tab] = {}
+            for header in needed:
+                index = before.column(header)
+                if index is None:
+                    raise MissingHeader(tab, header)
+                positions[tab][header] = index
+        # One request re-reads every header row and the key columns: rows are found where they are now.
+        columns = self._refresh_headers({tab: sorted(set(p.values())) for tab, p in positions.items()})
+        data, missed = [], []
+        for tab, tab_writes in writes.items():
+            now = Table(tab, [self._headers[tab]])
+            if any(now.column(h) != i for h, i in positions[tab].items()):
+                raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; ditulis pada sinkron berikutnya.")
+            found = self._key_table(tab, now, positions[tab], columns).locate({w.key for w in tab_writes})
+            for write in tab_writes:
+                column = now.column(write.column)
+                if write.key not in found or column is None:
+                    missed.append(write)
+                    continue
+                data.append({"range": f"{quote_tab(tab)}!{column_letter(column)}{found[write.key]}",
+                             "values": [[write.value]]})
+        if data:
+            self._call("values_batch_update", body={"valueInputOption": "RAW", "data": data})
+        return missed
+
+    @staticmethod
+    def _key_table(tab: str, now: Table, positions: Mapping[str, int],
+                   columns: Mapping[str, list[list[Any]]]) -> Table:
+        """A sparse copy of the tab holding only the re-read key columns, to locate rows in."""
+        height = max((len(columns[f"{tab}:{i}"]) for i in positions.values()), default=1)
         grid: list[list[str]] = [list(now.headers)] + [[""] * len(now.headers) for _ in range(height - 1)]
         for header, index in positions.items():
             for r, row in enumerate(columns[f"{tab}:{index}"][1:], start=1):
                 grid[r][index] = cell_text(row[0], header) if row else ""
-        found = Table(tab, grid).locate({w.key for w in writes})
-        data, missed = [], []
-        for write in writes:
-            column = now.column(write.column)
-            if write.key not in found or column is None:
-                missed.append(write)
-                continue
-            data.append({"range": f"{quote_tab(tab)}!{column_letter(column)}{found[write.key]}",
-                         "values": [[write.value]]})
-        if data:
-            self._call("values_batch_update", body={"valueInputOption": "RAW", "data": data})
-        return missed
+        return Table(tab, grid)
 
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
         from .google_setup import prepare_sheet

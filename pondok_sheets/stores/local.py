@@ -58,25 +58,25 @@ class LocalStore(TableStore):
                            [table.row_values(dict(r)) for r in rows])
             db.execute("COMMIT")
 
-    def update(self, tab: str, writes: Sequence[CellWrite]) -> list[CellWrite]:
-        if not writes:
-            return []
+    def update_many(self, writes: Mapping[str, Sequence[CellWrite]]) -> list[CellWrite]:
+        missed: list[CellWrite] = []
+        if not any(writes.values()):
+            return missed
         with closing(self.connect()) as db:
             db.execute("BEGIN IMMEDIATE")
-            grid, rowids = self._grid(db, tab)
-            table = Table(tab, grid)
-            found = table.locate({w.key for w in writes})
-            missed = []
-            for write in writes:
-                column = table.column(write.column)
-                if write.key not in found or column is None:
-                    missed.append(write)
-                    continue
-                rowid = rowids[found[write.key] - 2]
-                db.execute(f"UPDATE {_quote(tab)} SET {_quote(table.headers[column])} = ? WHERE rowid = ?",
-                           (write.value, rowid))
+            for tab, tab_writes in writes.items():
+                grid, rowids = self._grid(db, tab)
+                table = Table(tab, grid)
+                found = table.locate({w.key for w in tab_writes})
+                for write in tab_writes:
+                    column = table.column(write.column)
+                    if write.key not in found or column is None:
+                        missed.append(write)
+                        continue
+                    db.execute(f"UPDATE {_quote(tab)} SET {_quote(table.headers[column])} = ? WHERE rowid = ?",
+                               (write.value, rowids[found[write.key] - 2]))
             db.execute("COMMIT")
-            return missed
+        return missed
 
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
         done = []
