@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 from .register.validation import Phone, parse_phone
 
 WA_PROVIDERS = ("console", "cloud", "links")
-DEFAULT_WA_API_URL = "https://graph.facebook.com/v21.0"
+DEFAULT_WA_API_URL = "https://graph.facebook.com/v26.0"
 
 
 class ConfigError(ValueError):
@@ -56,6 +56,7 @@ class Settings:
     wa_api_url: str = DEFAULT_WA_API_URL
     wa_template: str = ""
     wa_template_lang: str = "id"
+    wa_business_id: str = ""  # the WhatsApp Business Account id, for `doctor` to check the template
     sheets_api_url: str = ""  # only for tests: where the fake Sheets API listens
 
     @property
@@ -171,6 +172,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_WA_API_URL": ("wa_api_url", _url),
     "PONDOK_WA_TEMPLATE": ("wa_template", _text),
     "PONDOK_WA_TEMPLATE_LANG": ("wa_template_lang", _text),
+    "PONDOK_WA_BUSINESS_ID": ("wa_business_id", _text),
     "PONDOK_SHEETS_API_URL": ("sheets_api_url", _url),
 }
 

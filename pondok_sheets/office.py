@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .config import Settings
+from .config import Settings, ensure_secret_key
 from .intake import submit
 from .messengers import Messenger, make_messenger
 from .register.catalog import DEFAULT_SERVICES, services_from_rows
@@ -21,6 +21,7 @@ from .register.validation import clean_text, neutralize
 from .state import PublicStatus, State
 from .stores import StoreError, TableStore, open_store, prepare_register
 from .sync import CycleReport, SyncCycle
+from .whatsapp.state import WhatsAppState
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,15 @@ class Office:
     store: TableStore
     state: State
     messenger: Messenger
+    wa: WhatsAppState
     on_submit: Callable[[], None] = field(default=lambda: None)  # `serve` flushes soon after a submission
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Office":
         """Open the register, the local state and the messenger the settings name."""
         state = State(settings.data_dir / "state.sqlite3")
-        office = cls(settings, open_store(settings), state, make_messenger(settings, state))
+        wa = WhatsAppState(state, ensure_secret_key(settings))
+        office = cls(settings, open_store(settings), state, make_messenger(settings, state, wa), wa)
         if not office.state.meta("services"):
             try:
                 if not settings.uses_google:
@@ -81,7 +84,7 @@ class Office:
 
     def sync(self, now: datetime | None = None) -> CycleReport:
         """Run one flush + sync cycle now."""
-        report = SyncCycle(self.store, self.state, self.messenger, self.settings, now or self.now()).run()
+        report = SyncCycle(self, now or self.now()).run()
         log.info("sync: %s", report.summary())
         return report
 

@@ -201,6 +201,17 @@ class State:
         with self.connect() as db:
             return [(i, json.loads(r)) for i, r in db.execute("SELECT id, row FROM pending_log ORDER BY id")]
 
+    def amend_pending_log(self, message_id: str, header: str, value: str) -> bool:
+        """Change a Log row still waiting to be written (by its ID Pesan); False if none waits."""
+        with self.connect() as db:
+            for row_id, text in db.execute("SELECT id, row FROM pending_log ORDER BY id").fetchall():
+                row = json.loads(text)
+                if row.get("ID Pesan") == message_id:
+                    row[header] = value
+                    db.execute("UPDATE pending_log SET row = ? WHERE id = ?", (json.dumps(row), row_id))
+                    return True
+        return False
+
     def drop_log(self, ids: Iterable[int]) -> None:
         """Forget Log rows now in the register."""
         with self.connect() as db:

@@ -8,30 +8,36 @@ Order matters for "never twice, never lost":
    never causes a second message;
 4. then one update of cells (found by ticket right before writing), one append of new
    rows, one append to Log: at most 2 reads and 3 writes, whatever the number of changes.
+   In links mode the Kirim WA rows take the third write and Log waits for the next cycle.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .config import Settings
 from .intake import find_service, format_time
-from .messengers import Messenger, MessengerError
+from .messengers import MessengerError
 from .register.catalog import services_from_rows
 from .register.changes import (
     BAD_NUMBER, Due, due_announcements, fingerprint, is_walkin, not_sent_text, read_requests, told_text,
-    walkin_cells, walkin_key,
+    waiting_text, walkin_cells, walkin_key,
 )
 from .register.messages import Notice, render, template_params, wording_from_rows
-from .register.model import LAYANAN, LOG, PERMOHONAN, PESAN, REQUEST_FIELDS, Request, Status
-from .register.table import CellWrite, MissingHeader, RowKey, Table
+from .register.model import KIRIM_WA, LAYANAN, LOG, PERMOHONAN, PESAN, REQUEST_FIELDS, Request, Status
+from .register.table import CellWrite, MissingHeader, RowKey
 from .register.tickets import new_ticket
-from .register.validation import unneutralize
-from .state import PublicStatus, State
-from .stores.base import StoreError, TableStore
+from .register.validation import mask_phone, unneutralize
+from .state import PublicStatus
+from .stores.base import StoreError
+from .whatsapp import delivery
+
+if TYPE_CHECKING:
+    from .office import Office
 
 log = logging.getLogger(__name__)
+MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
 
 
 @dataclass
@@ -62,22 +68,24 @@ class CycleReport:
         return f"GAGAL: {self.error} ({line})" if self.error else line
 
 
-def ticket_link(settings: Settings, ticket: str) -> str:
+def ticket_link(public_url: str, ticket: str) -> str:
     """The public status page of a ticket, as residents receive it."""
-    return f"{settings.public_url or 'http://localhost:8080'}/tiket/{ticket}"
+    return f"{public_url or 'http://localhost:8080'}/tiket/{ticket}"
 
 
 class SyncCycle:
     """One run of the cycle; create a new one per run."""
 
-    def __init__(self, store: TableStore, state: State, messenger: Messenger, settings: Settings,
-                 now: datetime):
-        self.store, self.state, self.messenger, self.settings = store, state, messenger, settings
+    def __init__(self, office: "Office", now: datetime):
+        self.office = office
+        self.store, self.state, self.messenger, self.settings = (
+            office.store, office.state, office.messenger, office.settings)
         self.now = now
         self.stamp = format_time(now)
         self.report = CycleReport()
-        self.writes: list[CellWrite] = []
+        self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
+        self.sending_stopped = ""  # the operator must fix the messenger's set-up first
 
     def run(self) -> CycleReport:
         """Do the whole cycle; errors from the register end it with `report.error` set."""
@@ -86,16 +94,19 @@ class SyncCycle:
         except (StoreError, MissingHeader) as error:
             self.report.error = str(error)
             log.warning("sync stopped: %s", error)
+        if self.sending_stopped and not self.report.error:
+            self.report.error = f"WhatsApp: {self.sending_stopped}"
         return self.report
 
     def _run(self) -> None:
-        tables = self.store.read([PERMOHONAN.name, LAYANAN.name, PESAN.name], headers_only=[LOG.name])
-        for spec in (PERMOHONAN, LAYANAN, PESAN, LOG):
+        links = self.messenger.confirms_later
+        specs = [PERMOHONAN, LAYANAN, PESAN] + ([KIRIM_WA] if links else [])
+        tables = self.store.read([s.name for s in specs], headers_only=[LOG.name])
+        for spec in specs + [LOG]:
             tables[spec.name].require(spec)
-        permohonan = tables[PERMOHONAN.name]
         self.services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers)])
         self.wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
-        requests = read_requests(permohonan)
+        requests = read_requests(tables[PERMOHONAN.name])
         present = {r.ticket for r in requests if r.ticket}
 
         pending = self.state.pending()
@@ -105,6 +116,11 @@ class SyncCycle:
 
         for request in filter(is_walkin, requests):
             self._give_ticket(request)
+        if links:
+            ticks = delivery.apply_ticks(tables[KIRIM_WA.name], self.office.wa, requests, self.stamp)
+            for request, value in ticks.notified:
+                self._write(request, "Notifikasi", value)
+            self._amend_log(ticks.log_writes)
 
         due, notes = due_announcements(requests + new_requests)
         results = {d.request.ticket: self._announce(d) for d in due}
@@ -116,22 +132,47 @@ class SyncCycle:
                 self._write(request, "Diperbarui", self.stamp)
             if request.ticket in notes:
                 self._write(request, "Notifikasi", notes[request.ticket])
+        self._resend_templates()
+        deliveries = delivery.log_updates(self.office.wa)
+        self._amend_log(deliveries.writes)
 
         self._save_snapshot(requests + new_requests)
-        # The update re-reads the header rows, so the appends below lay rows out as the sheet is now.
-        missed = self.store.update(PERMOHONAN.name, self.writes)
-        self.report.unplaced = len(missed)
-        if missed:
-            log.warning("%d cell writes found no row this cycle; retried next sync", len(missed))
+        self._write_back(new_rows, deliveries.ids, links)
+
+    def _write_back(self, new_rows: list[dict[str, str]], delivered: list[str], links: bool) -> None:
+        writes_done = 0
+        if any(self.writes.values()):
+            # This update re-reads the header rows, so the appends below lay rows out as the sheet is now.
+            missed = self.store.update_many(self.writes)
+            writes_done += 1
+            self.report.unplaced = len([w for w in missed if w in self.writes[PERMOHONAN.name]])
+            if missed:
+                log.warning("%d cell writes found no row this cycle; retried next sync", len(missed))
+            self.office.wa.clean_deliveries(delivered)
         if new_rows:
             self.store.append(PERMOHONAN.name, new_rows)
+            writes_done += 1
             self.state.mark_flushed([row["Tiket"] for row in new_rows], self.stamp)
             self.report.flushed = len(new_rows)
-        self._flush_log()
+        if links:
+            rows, ids = delivery.link_rows(self.office.wa)
+            if rows:
+                self.store.append(KIRIM_WA.name, rows)
+                writes_done += 1
+                self.office.wa.mark_links_in_sheet(ids)
+        if writes_done < MAX_WRITES:
+            self._flush_log()
+
+    def _amend_log(self, writes: list[CellWrite]) -> None:
+        """Hasil updates: a Log row still waiting locally is changed there, others in the sheet."""
+        for write in writes:
+            message_id = dict(write.key.cells)["ID Pesan"]
+            if not self.state.amend_pending_log(message_id, write.column, write.value):
+                self.writes[LOG.name].append(write)
 
     def _write(self, request: Request, header: str, value: str) -> None:
         key = self.walkin_keys.get(request.ticket) or RowKey(ticket=request.ticket)
-        self.writes.append(CellWrite(key, header, value))
+        self.writes[PERMOHONAN.name].append(CellWrite(key, header, value))
 
     def _give_ticket(self, request: Request) -> None:
         key = walkin_key(request)
@@ -154,6 +195,9 @@ class SyncCycle:
             result = not_sent_text(status, BAD_NUMBER)
             self._log(request.ticket, "-", "status", "", f"tidak terkirim: {BAD_NUMBER}", "")
             self.report.not_sent += 1
+        elif self.sending_stopped:
+            self.report.retry_later += 1
+            return request.notified
         else:
             notice = self._compose(request, status, due)
             try:
@@ -163,16 +207,41 @@ class SyncCycle:
                           f"gagal: {error.reason}" if error.permanent else f"gagal sementara: {error.reason}", "")
                 if not error.permanent:
                     self.report.retry_later += 1
+                    self.sending_stopped = error.reason if error.stop_all else ""
                     log.warning("message for %s not sent, retried next sync: %s", request.ticket, error.reason)
                     return request.notified
                 result = not_sent_text(status, error.reason)
                 self.report.not_sent += 1
             else:
-                result = told_text(status, self.stamp)
-                self._log(request.ticket, due.phone.masked, notice.kind, notice.text, "terkirim", message_id)
+                if self.messenger.confirms_later:
+                    result = waiting_text(status)
+                    self._log(request.ticket, due.phone.masked, notice.kind, notice.text, "menunggu dikirim petugas",
+                              message_id)
+                else:
+                    result = told_text(status, self.stamp)
+                    self._log(request.ticket, due.phone.masked, notice.kind, notice.text, "terkirim", message_id)
                 self.report.sent += 1
         self.state.record_sent(request.ticket, status.value, request.notified, result, self.stamp)
         return result
+
+    def _resend_templates(self) -> None:
+        """Messages Meta reported undelivered because the 24-hour window had closed: once, as the template."""
+        resend = getattr(self.messenger, "resend_as_template", None)
+        for sent in self.office.wa.due_resends():
+            if resend is None or self.sending_stopped:
+                break
+            try:
+                message_id = resend(sent, self.now)
+            except MessengerError as error:
+                if not error.permanent:
+                    self.sending_stopped = error.reason if error.stop_all else ""
+                    continue  # still due: tried again next cycle
+                result = f"gagal: {error.reason}"
+                message_id = ""
+            else:
+                result = "terkirim ulang sebagai template"
+            self.office.wa.mark_resent(sent.message_id)
+            self._log(sent.ticket, mask_phone(sent.phone), sent.kind, sent.text, result, message_id)
 
     def _compose(self, request: Request, status: Status, due: Due) -> Notice:
         service = find_service(self.services, request.service)
@@ -180,7 +249,7 @@ class SyncCycle:
             "nama": unneutralize(request.name), "tiket": request.ticket,
             "layanan": service.name if service else request.service, "status": status.value,
             "catatan": unneutralize(request.note), "desa": self.settings.village,
-            "tautan": ticket_link(self.settings, request.ticket),
+            "tautan": ticket_link(self.settings.public_url, request.ticket),
         }
         assert due.phone is not None
         return Notice(to=due.phone, text=render(self.wording[status], values), kind="status",
@@ -207,6 +276,7 @@ class SyncCycle:
         wording = {s.value: text for s, text in self.wording.items()}
         self.state.save_snapshot(statuses, {"services": services, "wording": wording, "synced_at": self.stamp},
                                  self.stamp)
+        self.office.wa.save_contacts([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests if r.ticket])
 
 
 def _service_name(services: list, text: str) -> str:

@@ -51,7 +51,7 @@ def restart(settings) -> Office:
 
 def test_a_crash_between_append_and_bookkeeping_never_duplicates_a_row(office, settings, staff):
     tickets = [office.submit("SKD", VALID, Channel.FORM) for _ in range(3)]
-    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger)
+    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger, office.wa)
     with pytest.raises(ProcessDied):
         dying.sync(at("2026-11-27 09:00"))
     assert len(office.state.pending()) == 3  # the bookkeeping never happened
@@ -64,7 +64,7 @@ def test_a_crash_between_append_and_bookkeeping_never_duplicates_a_row(office, s
 
 def test_a_crash_never_sends_a_confirmation_twice(office, settings, staff):
     ticket = office.submit("SKD", VALID, Channel.FORM)
-    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger)
+    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger, office.wa)
     with pytest.raises(ProcessDied):
         dying.sync(at("2026-11-27 09:00"))
     again = restart(settings)
@@ -91,7 +91,7 @@ def test_a_burst_is_flushed_in_one_append(office, settings, staff):
 
     for _ in range(50):
         office.submit("SKD", VALID, Channel.FORM)
-    counted = Office(settings, CountingStore(office.store), office.state, office.messenger)
+    counted = Office(settings, CountingStore(office.store), office.state, office.messenger, office.wa)
     counted.sync(at("2026-11-27 09:00"))
     assert appends == [("Permohonan", 50), ("Log", 50)]
     assert len(staff.rows()) == 50

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import console  # noqa: F401  (registers itself)
+from . import cloud, console, links  # noqa: F401  (each registers itself)
 from .base import MESSENGERS, Messenger, MessengerError
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..state import State
+    from ..whatsapp.state import WhatsAppState
 
 __all__ = ["Messenger", "MessengerError", "make_messenger"]
 
 
-def make_messenger(settings: "Settings", state: "State") -> Messenger:
+def make_messenger(settings: "Settings", state: "State", wa: "WhatsAppState") -> Messenger:
     """The messenger named by PONDOK_WA_PROVIDER."""
-    return MESSENGERS[settings.wa_provider](settings, state)
+    return MESSENGERS[settings.wa_provider](settings, state, wa)

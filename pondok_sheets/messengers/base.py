@@ -10,16 +10,23 @@ from ..register.messages import Notice
 if TYPE_CHECKING:
     from ..config import Settings
     from ..state import State
+    from ..whatsapp.state import WhatsAppState
 
 
 class MessengerError(RuntimeError):
-    """A message could not be sent. `permanent` says retrying the same message cannot help
-    (an unusable number, an expired token) as opposed to a busy or unreachable API."""
+    """A message could not be sent.
 
-    def __init__(self, reason: str, permanent: bool = False):
+    `permanent`: retrying this message cannot help (the number is not on WhatsApp), as
+    opposed to a busy or unreachable API. `stop_all`: the office's set-up is wrong (an
+    expired token): no message can go out until the operator acts, so the cycle stops
+    sending and every message stays pending.
+    """
+
+    def __init__(self, reason: str, permanent: bool = False, stop_all: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.stop_all = stop_all
 
 
 class Messenger(ABC):
@@ -27,10 +34,12 @@ class Messenger(ABC):
 
     name = ""
     label = ""  # the Saluran shown in the Log tab
+    confirms_later = False  # True when staff send the message themselves and tick it (links)
 
-    def __init__(self, settings: "Settings", state: "State"):
+    def __init__(self, settings: "Settings", state: "State", wa: "WhatsAppState"):
         self.settings = settings
         self.state = state
+        self.wa = wa
 
     @abstractmethod
     def send(self, notice: Notice, now: datetime) -> str:

@@ -61,18 +61,27 @@ def walkin_cells(request: Request, ticket: str, stamp: str) -> dict[str, str]:
     return cells
 
 
+WAITING = "menunggu dikirim petugas"
+
+
 @dataclass(frozen=True)
 class Told:
-    """What the Notifikasi cell says the resident last heard."""
+    """What the Notifikasi cell says the resident last heard (or is about to, in links mode)."""
 
     status: Status | None
     bad_number: bool = False
+    waiting: bool = False  # queued for staff to send by hand; not yet told
 
 
 def read_told(notified: str) -> Told:
     """Parse a Notifikasi cell; anything unrecognised means the resident was told nothing."""
     head, _, rest = notified.partition(SEPARATOR)
-    return Told(Status.parse(head), bad_number=BAD_NUMBER in rest)
+    return Told(Status.parse(head), bad_number=BAD_NUMBER in rest, waiting=rest.startswith(WAITING))
+
+
+def waiting_text(status: Status) -> str:
+    """The Notifikasi value while staff have yet to send the message themselves (links mode)."""
+    return f"{status.value}{SEPARATOR}{WAITING}"
 
 
 def told_text(status: Status, stamp: str) -> str:

@@ -63,6 +63,7 @@ class Notice:
     ticket: str = ""
     status: str = ""
     params: tuple[str, ...] = field(default=())
+    choices: tuple[tuple[str, str], ...] = ()  # (reply id, title): buttons or a list where supported
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
@@ -82,8 +83,13 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 
 def template_params(values: Mapping[str, str]) -> tuple[str, ...]:
-    """Body parameters for a WhatsApp template; Meta refuses empty ones, so '-' stands in."""
-    return tuple(values.get(k, "").strip() or "-" for k in ("nama", "tiket", "layanan", "status", "catatan"))
+    """Body parameters for a WhatsApp template, in the order of {{1}}…{{5}}.
+
+    Meta refuses an empty parameter and one holding a newline, a tab or a run of spaces,
+    so whitespace is collapsed and '-' stands in for nothing.
+    """
+    return tuple(" ".join(values.get(k, "").split()) or "-"
+                 for k in ("nama", "tiket", "layanan", "status", "catatan"))
 
 
 def wording_from_rows(rows: list[Mapping[str, str]]) -> dict[Status, str]:

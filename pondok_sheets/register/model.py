@@ -60,6 +60,8 @@ PESAN = TabSpec("Pesan", ("Status", "Pesan"))
 LOG = TabSpec("Log", ("Waktu", "Tiket", "Kepada", "Jenis", "Saluran", "Isi", "Hasil", "ID Pesan"))
 
 TABS: tuple[TabSpec, ...] = (PERMOHONAN, LAYANAN, PESAN, LOG)
+# Only in links mode: messages for staff to send by tapping a wa.me link, then tick.
+KIRIM_WA = TabSpec("Kirim WA", ("No", "Waktu", "Tiket", "Status", "Kepada", "Pesan", "Tautan", "Terkirim"))
 
 
 def header_key(text: object) -> str:

@@ -28,11 +28,27 @@ CREATE TABLE IF NOT EXISTS wa_sent (
     phone TEXT NOT NULL, text TEXT NOT NULL, params TEXT NOT NULL, via TEXT NOT NULL, at TEXT NOT NULL,
     delivery TEXT NOT NULL DEFAULT '', delivery_rank INTEGER NOT NULL DEFAULT 0,
     delivery_dirty INTEGER NOT NULL DEFAULT 0, resend_due INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS wa_contacts (ticket TEXT PRIMARY KEY, phone_hash TEXT NOT NULL, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS links_queue (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, ticket TEXT NOT NULL, status TEXT NOT NULL,
     kepada TEXT NOT NULL, text TEXT NOT NULL, link TEXT NOT NULL, in_sheet INTEGER NOT NULL DEFAULT 0,
     ticked_at TEXT);
 """
+
+def phone_key(text: str) -> str:
+    """Digits of an Indonesian number as WhatsApp names it (62812…), from any local format.
+
+    Cheaper than a full parse: it runs over every row at each sync.
+    """
+    digits = "".join(c for c in text if c.isdigit())
+    if text.strip().endswith(".0") and digits.endswith("0"):
+        digits = digits[:-1]  # a number Sheets returned as a float
+    if digits.startswith("0"):
+        digits = "62" + digits.lstrip("0")
+    elif digits.startswith("8"):
+        digits = "62" + digits
+    return digits
+
 
 # Meta may deliver statuses out of order; a later "delivered" never overwrites "read".
 DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -78,7 +94,29 @@ class WhatsAppState:
             db.executescript(SCHEMA)
 
     def _hash(self, phone: str) -> str:
-        return hmac.new(self._secret, phone.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._secret, phone_key(phone).encode(), hashlib.sha256).hexdigest()
+
+    # -- who filed which ticket (for CEK): a keyed hash of the number, never the number ---
+
+    def save_contacts(self, contacts: Iterable[tuple[str, str, str]]) -> None:
+        """(ticket, number as typed, Catatan) of every request, as of this sync."""
+        rows = [(t, self._hash(p), n) for t, p, n in contacts]
+        with self.state.connect() as db:
+            known = {r[0]: (r[1], r[2]) for r in db.execute("SELECT ticket, phone_hash, note FROM wa_contacts")}
+            changed = [r for r in rows if known.get(r[0]) != (r[1], r[2])]
+            db.executemany("INSERT OR REPLACE INTO wa_contacts VALUES (?, ?, ?)", changed)
+
+    def is_contact(self, ticket: str, phone: str) -> bool:
+        """True if `phone` is the number the request with `ticket` was filed with."""
+        with self.state.connect() as db:
+            row = db.execute("SELECT phone_hash FROM wa_contacts WHERE ticket = ?", (ticket,)).fetchone()
+        return bool(row) and hmac.compare_digest(row[0], self._hash(phone))
+
+    def note_for(self, ticket: str) -> str:
+        """The Catatan staff wrote for the request, as of the last sync."""
+        with self.state.connect() as db:
+            row = db.execute("SELECT note FROM wa_contacts WHERE ticket = ?", (ticket,)).fetchone()
+        return row[0] if row else ""
 
     # -- the 24-hour customer service window ------------------------------------------
 
@@ -201,12 +239,20 @@ class WhatsAppState:
                                 "VALUES (?, ?, ?, ?, ?, ?)", (at, ticket, status, kepada, text, link))
             return int(cursor.lastrowid or 0)
 
-    def links(self, where: str = "1", args: tuple[Any, ...] = ()) -> list[LinkMessage]:
-        """Links-mode messages matching a condition on the links_queue columns."""
+    def links(self, not_in_sheet: bool = False, limit: int = 1000) -> list[LinkMessage]:
+        """Links-mode messages, oldest first (only those not yet in the Kirim WA tab, if asked)."""
+        where = "WHERE in_sheet = 0" if not_in_sheet else ""
         with self.state.connect() as db:
-            rows = db.execute(f"SELECT id, at, ticket, status, kepada, text, link, ticked_at FROM links_queue "
-                              f"WHERE {where} ORDER BY id", args).fetchall()
-        return [LinkMessage(*r) for r in rows]
+            rows = db.execute("SELECT id, at, ticket, status, kepada, text, link, ticked_at FROM links_queue "
+                              f"{where} ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [LinkMessage(*r) for r in reversed(rows)]
+
+    def link(self, link_id: int) -> LinkMessage | None:
+        """One links-mode message by its number."""
+        with self.state.connect() as db:
+            row = db.execute("SELECT id, at, ticket, status, kepada, text, link, ticked_at FROM links_queue "
+                             "WHERE id = ?", (link_id,)).fetchone()
+        return LinkMessage(*row) if row else None
 
     def mark_links_in_sheet(self, ids: Iterable[int]) -> None:
         """These link rows are now in the Kirim WA tab."""

@@ -1,0 +1,1 @@
+"""WhatsApp: the webhook, the chat, and local bookkeeping."""
