@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from .config import Settings, ensure_secret_key, load_config
 from .office import Office
+from .whatsapp.inbox import InboxWorker
 
 __all__ = ["create_app"]
 
@@ -24,17 +25,20 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     )
     if test_config:
         app.config.update(test_config)
-    CSRFProtect(app)
-    app.extensions["pondok"] = Office.from_settings(settings)
+    csrf = CSRFProtect(app)
+    office = app.extensions["pondok"] = Office.from_settings(settings)
+    office.inbox = InboxWorker(office)
 
     @app.context_processor
     def office_details() -> dict[str, str]:
         return {"village": settings.village, "office_hours": settings.office_hours,
                 "prefix": settings.ticket_prefix}
 
-    from .web import pages, errors
+    from .web import errors, pages, webhook
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(webhook.bp)
+    csrf.exempt(webhook.bp)  # Meta signs its requests instead
     errors.register(app)
     return app
 

@@ -101,7 +101,7 @@ def init_sheet(app: Flask) -> None:
 
     office = app.extensions["pondok"]
     try:
-        done = prepare_register(office.store)
+        done = prepare_register(office.store, with_links=office.settings.wa_provider == "links")
     except StoreError as error:
         click.echo(f"Gagal menyiapkan register: {error}", err=True)
         sys.exit(1)
@@ -151,15 +151,45 @@ def set_status(app: Flask, ticket: str, status: str, catatan: str | None) -> Non
 
 @cli.command()
 @click.option("--limit", default=20, show_default=True, type=int, help="Berapa pesan terakhir.")
+@click.option("--terkirim", "ticked", type=int, default=None, metavar="NO",
+              help="Mode links: tandai pesan nomor NO sudah dikirim petugas.")
 @with_app
-def outbox(app: Flask, limit: int) -> None:
-    """Tampilkan pesan yang 'dikirim' oleh messenger konsol (nomor disamarkan)."""
-    rows = app.extensions["pondok"].state.outbox(limit)
+def outbox(app: Flask, limit: int, ticked: int | None) -> None:
+    """Pesan untuk warga: yang dicetak messenger konsol, atau tautan wa.me yang menunggu dikirim (links)."""
+    office = app.extensions["pondok"]
+    if office.settings.wa_provider == "links":
+        _links_outbox(office, limit, ticked)
+        return
+    rows = office.state.outbox(limit)
     if not rows:
         click.echo("Belum ada pesan.")
     for at, kepada, kind, ticket, text in rows:
         click.echo(f"[{at}] ke {kepada} · {kind} · {ticket or '-'}")
         click.echo("  " + text.replace("\n", "\n  "))
+
+
+def _links_outbox(office: Any, limit: int, ticked: int | None) -> None:
+    from .register.model import KIRIM_WA
+    from .register.table import CellWrite, RowKey
+
+    if ticked is not None:
+        if office.settings.uses_google:
+            click.echo("Centang kolom Terkirim di tab Kirim WA pada Google Sheet.", err=True)
+            sys.exit(2)
+        missed = office.store.update(KIRIM_WA.name, [CellWrite(RowKey(cells=(("No", str(ticked)),)),
+                                                               "Terkirim", "TRUE")])
+        if missed:
+            click.echo(f"Pesan nomor {ticked} belum ada di tab Kirim WA (jalankan tick dulu).", err=True)
+            sys.exit(2)
+        click.echo(f"Pesan nomor {ticked} ditandai terkirim. Pemohon tercatat sudah dikabari pada sinkron berikutnya.")
+        return
+    links = office.wa.links(limit=limit)
+    if not links:
+        click.echo("Belum ada pesan.")
+    for link in links:
+        state = f"terkirim {link.ticked_at}" if link.ticked_at else "belum dikirim"
+        click.echo(f"[{link.id}] {link.at} · {link.ticket} · {link.status} · ke {link.kepada} · {state}")
+        click.echo(f"  {link.link}")
 
 
 @cli.command()

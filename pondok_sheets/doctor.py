@@ -38,7 +38,52 @@ def examine(office: Office) -> list[Finding]:
     if settings.wa_provider == "console":
         found.append(Finding(WARN, "PONDOK_WA_PROVIDER=console: pesan hanya dicetak di layar, tidak dikirim ke "
                                    "WhatsApp. Pakai 'links' untuk mulai tanpa biaya."))
+    elif settings.wa_provider == "links":
+        found.append(Finding(OK, "Mode links: pesan menunggu di tab Kirim WA; petugas mengirim lewat tautan "
+                                 "wa.me lalu mencentang Terkirim."))
+    else:
+        found += _cloud(office)
     return found
+
+
+def _cloud(office: Office) -> list[Finding]:
+    """The Cloud API settings, checked against Meta: token, number, template."""
+    from .messengers.graph import OPERATOR, GraphError
+
+    settings = office.settings
+    missing = [name for name, value in [
+        ("PONDOK_WA_TOKEN", settings.wa_token), ("PONDOK_WA_PHONE_NUMBER_ID", settings.wa_phone_number_id),
+        ("PONDOK_WA_APP_SECRET", settings.wa_app_secret), ("PONDOK_WA_VERIFY_TOKEN", settings.wa_verify_token),
+    ] if not value]
+    if missing:
+        return [Finding(FAIL, f"Mode cloud butuh {', '.join(missing)} (lihat README, bagian WhatsApp Cloud API).")]
+    client = office.messenger.client  # type: ignore[attr-defined]
+    try:
+        number = client.phone_number()
+    except GraphError as error:
+        return [Finding(FAIL, f"WhatsApp menolak: {OPERATOR.get(error.code, error.message)} [{error.code}].")]
+    found = [Finding(OK, f"Token WhatsApp dan nomor bisnis cocok: {number.get('display_phone_number', '?')} "
+                         f"({number.get('verified_name', '?')}).")]
+    template, lang = settings.wa_template, settings.wa_template_lang
+    if not template:
+        return found + [Finding(WARN, "PONDOK_WA_TEMPLATE kosong: pesan status hanya sampai ke warga yang "
+                                      "menulis ke kantor dalam 24 jam terakhir.")]
+    if not settings.wa_business_id:
+        return found + [Finding(WARN, "PONDOK_WA_BUSINESS_ID kosong: template tidak bisa diperiksa.")]
+    try:
+        templates = client.templates(settings.wa_business_id, template)
+    except GraphError as error:
+        return found + [Finding(FAIL, f"Daftar template tidak bisa dibaca: {error.message} [{error.code}].")]
+    match = next((t for t in templates if t.get("name") == template and t.get("language") == lang), None)
+    if match is None:
+        return found + [Finding(FAIL, f"Template '{template}' ({lang}) tidak ditemukan di akun WhatsApp Business.")]
+    body = next((c.get("text", "") for c in match.get("components", []) if c.get("type") == "BODY"), "")
+    count = sum(f"{{{{{i}}}}}" in body for i in range(1, 6))
+    if match.get("status") != "APPROVED" or count != 5:
+        return found + [Finding(FAIL, f"Template '{template}' ({lang}) berstatus {match.get('status')} dengan "
+                                      f"{count} isian; harus APPROVED dengan 5 isian {{{{1}}}}–{{{{5}}}}.")]
+    return found + [Finding(OK, f"Template '{template}' ({lang}) disetujui, kategori {match.get('category')}, "
+                                f"5 isian.")]
 
 
 def _google(office: Office) -> list[Finding]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from .register.validation import clean_text, neutralize
 from .state import PublicStatus, State
 from .stores import StoreError, TableStore, open_store, prepare_register
 from .sync import CycleReport, SyncCycle
+from .whatsapp.inbox import process_inbox
 from .whatsapp.state import WhatsAppState
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class Office:
     messenger: Messenger
     wa: WhatsAppState
     on_submit: Callable[[], None] = field(default=lambda: None)  # `serve` flushes soon after a submission
+    inbox: Any = None  # the InboxWorker handling webhook events, set by create_app
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Office":
@@ -49,8 +52,8 @@ class Office:
         office = cls(settings, open_store(settings), state, make_messenger(settings, state, wa), wa)
         if not office.state.meta("services"):
             try:
-                if not settings.uses_google:
-                    prepare_register(office.store)  # first start of the embedded default: seed it
+                if not settings.uses_google:  # first start of the embedded default: seed it
+                    prepare_register(office.store, with_links=settings.wa_provider == "links")
                 office.refresh_catalog()
             except (StoreError, MissingHeader) as error:  # pages fall back to the default catalogue
                 log.warning("could not read the catalogue at start-up: %s", error)
@@ -83,8 +86,11 @@ class Office:
         return ticket
 
     def sync(self, now: datetime | None = None) -> CycleReport:
-        """Run one flush + sync cycle now."""
-        report = SyncCycle(self, now or self.now()).run()
+        """Run one flush + sync cycle now (after any webhook events still waiting)."""
+        now = now or self.now()
+        process_inbox(self, now)
+        report = SyncCycle(self, now).run()
+        self.wa.purge(now)
         log.info("sync: %s", report.summary())
         return report
 

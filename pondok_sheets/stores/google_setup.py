@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..register.model import PERMOHONAN, Status, TabSpec
+from ..register.model import KIRIM_WA, PERMOHONAN, Status, TabSpec
 from ..register.table import Table
 from .sheets_client import column_letter, quote_tab
 
@@ -82,6 +82,8 @@ def prepare_sheet(store: "GoogleStore", specs: Sequence[TabSpec]) -> list[str]:
             done.append(f"Baris judul tab {spec.name} dibekukan.")
     if any(spec.name == PERMOHONAN.name for spec in specs):
         requests += _permohonan_rules(store, sheets[PERMOHONAN.name], tables[PERMOHONAN.name], done)
+    if any(spec.name == KIRIM_WA.name for spec in specs):
+        requests += _checkbox(store, sheets[KIRIM_WA.name], tables[KIRIM_WA.name], done)
     if requests:
         store._call("batch_update", {"requests": requests})
     return done
@@ -136,6 +138,23 @@ def _permohonan_rules(store: "GoogleStore", sheet: dict[str, Any], table: Table,
             "description": note, "warningOnly": True}}})
         done.append(f"Kolom {header} dilindungi: petugas diberi peringatan sebelum mengubahnya.")
     return requests
+
+
+def _checkbox(store: "GoogleStore", sheet: dict[str, Any], table: Table, done: list[str]) -> list[dict]:
+    """A tick box on Kirim WA's Terkirim column, for staff to mark a message sent."""
+    index = table.column("Terkirim")
+    assert index is not None
+    probe = store._call("fetch_sheet_metadata", params={
+        "includeGridData": "true", "ranges": f"{quote_tab(KIRIM_WA.name)}!{column_letter(index)}2",
+        "fields": "sheets(data(rowData(values(dataValidation))))"})
+    rule = _first_validation(probe)
+    if rule and rule.get("condition", {}).get("type") == "BOOLEAN":
+        return []
+    done.append("Kotak centang 'Terkirim' dipasang di tab Kirim WA.")
+    return [{"setDataValidation": {
+        "range": {"sheetId": sheet["properties"]["sheetId"], "startRowIndex": 1, "startColumnIndex": index,
+                  "endColumnIndex": index + 1},
+        "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}}]
 
 
 def _first_validation(probe: dict[str, Any]) -> dict[str, Any] | None:

@@ -142,17 +142,24 @@ class WhatsAppState:
                            [(i, k, json.dumps(p), now.isoformat()) for i, k, p in events])
             return db.total_changes - before
 
-    def unprocessed(self, limit: int = 200) -> list[tuple[str, str, dict[str, Any]]]:
-        """Inbox events not yet handled, in arrival order."""
+    def claim(self, now: datetime, limit: int = 200) -> list[tuple[str, str, dict[str, Any]]]:
+        """Take inbox events not yet handled, in arrival order; no other worker gets them.
+
+        The webhook's background worker and a cron `tick` may both look at the inbox: the
+        claim happens in one write transaction, so a message is never answered twice.
+        """
         with self.state.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
             rows = db.execute("SELECT id, kind, payload FROM wa_inbox WHERE processed_at IS NULL "
                               "ORDER BY received_at, rowid LIMIT ?", (limit,)).fetchall()
+            db.executemany("UPDATE wa_inbox SET processed_at = ? WHERE id = ?",
+                           [(now.isoformat(), r[0]) for r in rows])
         return [(i, k, json.loads(p)) for i, k, p in rows]
 
-    def mark_processed(self, event_id: str, now: datetime) -> None:
+    def mark_processed(self, event_id: str) -> None:
         """The event was handled; its payload (which holds a number and text) is dropped."""
         with self.state.connect() as db:
-            db.execute("UPDATE wa_inbox SET processed_at = ?, payload = '{}' WHERE id = ?", (now.isoformat(), event_id))
+            db.execute("UPDATE wa_inbox SET payload = '{}' WHERE id = ?", (event_id,))
 
     # -- chats ------------------------------------------------------------------------------
 

@@ -413,6 +413,7 @@ def _new_wamid(wa_id: str) -> str:
 
 _PATH = re.compile(r"^/(?:(v\d+\.\d+)/)?([^/]+)/messages/?$")
 _VERSIONED = re.compile(r"^/(v\d+\.\d+)(/.*)?$")
+_NODE = re.compile(r"^/(?:(v\d+\.\d+)/)?([^/]+)(?:/([^/]+))?/?$")
 # E.164: 1-9 first (so "0812…" and "0033…" are refused, as Meta refuses "0033…"
 # with (#100) Invalid parameter: Whatsapp-Business-Cloud-Api-Net#31), 8-15 digits.
 _PHONE = re.compile(r"^\+?[1-9]\d{7,14}$")
@@ -688,6 +689,28 @@ class FakeGraphAPI:
         return _wrap([value], waba_id)
 
     @staticmethod
+    def list_reply(from_: str, row_id: str, title: str, context_message_id: str, *,
+                   message_id: str | None = None, timestamp: int | None = None) -> dict[str, Any]:
+        """A resident choosing a row of an interactive list: ``interactive{type: "list_reply",
+        list_reply{id, title, description?}}``."""
+        payload = FakeGraphAPI.button_reply(from_, row_id, title, context_message_id, message_id=message_id,
+                                            timestamp=timestamp)
+        message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        message["interactive"] = {"type": "list_reply", "list_reply": {"id": row_id, "title": title}}
+        return payload
+
+    @staticmethod
+    def inbound_media(from_: str, kind: str = "image", *, message_id: str | None = None,
+                      timestamp: int | None = None) -> dict[str, Any]:
+        """A photo (or document) a resident sent: ``type: "image", image{id, mime_type, sha256}``."""
+        payload = FakeGraphAPI.inbound_text(from_, "", message_id=message_id, timestamp=timestamp)
+        message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        del message["text"]
+        message["type"] = kind
+        message[kind] = {"id": "1234567890123456", "mime_type": "image/jpeg", "sha256": "0" * 64}
+        return payload
+
+    @staticmethod
     def status_update(
         message_id: str,
         status: str,
@@ -804,6 +827,8 @@ class FakeGraphAPI:
         return _json_response(error.body(), error.http_status, error.headers(), record.version)
 
     def _handle(self, request: Request, record: RequestRecord) -> Response:
+        if request.method == "GET":
+            return self._read(request, record)
         match = _PATH.match(request.path)
         if match is None:
             return self._error(
@@ -829,6 +854,27 @@ class FakeGraphAPI:
         if hang is not None and hang.after:
             self._stopping.wait(hang.seconds)
         return response
+
+    def _read(self, request: Request, record: RequestRecord) -> Response:
+        """GET /{phone-number-id} and GET /{waba-id}/message_templates, as `doctor` uses them."""
+        if not self._authorized(request):
+            return self._error(record, _auth_error())
+        match = _NODE.match(request.path)
+        node, edge = (match.group(2), match.group(3)) if match else ("", None)
+        if node == self.phone_number_id and edge is None:
+            return _json_response({"display_phone_number": self.display_phone_number,
+                                   "verified_name": "Kantor Desa Pondok", "quality_rating": "GREEN",
+                                   "id": self.phone_number_id}, 200, version=record.version)
+        if node == self.waba_id and edge == "message_templates":
+            wanted = request.args.get("name")
+            with self._lock:
+                data = [{"name": name, "language": lang, "status": "APPROVED", "category": "UTILITY",
+                         "id": str(abs(hash((name, lang))) % 10**15),
+                         "components": [{"type": "BODY",
+                                         "text": " ".join(f"{{{{{i}}}}}" for i in range(1, count + 1))}]}
+                        for (name, lang), count in self._templates.items() if wanted in (None, name)]
+            return _json_response({"data": data, "paging": {"cursors": {}}}, 200, version=record.version)
+        return self._error(record, _unknown_object(node, request.method))
 
     def _authorized(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
