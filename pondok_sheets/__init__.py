@@ -5,7 +5,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Settings, ensure_secret_key, load_config
 from .office import Office
@@ -34,13 +37,26 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         return {"village": settings.village, "office_hours": settings.office_hours,
                 "prefix": settings.ticket_prefix}
 
-    from .web import errors, pages, webhook
+    from .web import errors, pages, printed, transparency, webhook
 
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(webhook.bp)
+    for blueprint in (pages.bp, printed.bp, transparency.bp, webhook.bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(webhook.bp)  # Meta signs its requests instead
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
+    limit_requests(app)
     errors.register(app)
     return app
+
+
+def limit_requests(app: Flask) -> None:
+    """Per-IP limits against spam and ticket guessing. Generous, because many residents share
+    one mobile carrier's IP address (CGNAT)."""
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    for endpoint, rule, methods in (("pages.apply", "20 per 10 minutes", ["POST"]),
+                                    ("pages.check", "60 per 10 minutes", None),
+                                    ("pages.ticket", "120 per 10 minutes", None)):
+        app.view_functions[endpoint] = limiter.limit(rule, methods=methods)(app.view_functions[endpoint])
 
 
 def office_of(app: Flask) -> Office:

@@ -193,6 +193,38 @@ def _links_outbox(office: Any, limit: int, ticked: int | None) -> None:
 
 
 @cli.command()
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="File tujuan: .pdf untuk dicetak, .png untuk dibagikan di grup WhatsApp.")
+@click.option("--service", "--layanan", "code", default=None, metavar="KODE",
+              help="Poster satu layanan dengan kode QR besar.")
+@with_app
+def poster(app: Flask, out: str, code: str | None) -> None:
+    """Buat poster A4 berisi kode QR tiap layanan, chat WhatsApp dan cek status."""
+    from pathlib import Path
+
+    from .intake import find_service
+    from .posters import write_poster
+
+    office = app.extensions["pondok"]
+    services = office.services()
+    only = None
+    if code is not None:
+        only = find_service(services, code)
+        if only is None:
+            click.echo(f"Layanan '{code}' tidak ada atau tidak aktif. Kode yang ada: "
+                       f"{', '.join(s.code for s in services)}", err=True)
+            sys.exit(2)
+    try:
+        write_poster(office.settings, services, Path(out), only)
+    except ValueError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    click.echo(f"Poster disimpan: {out}")
+    if not office.settings.public_url:
+        click.echo("PERINGATAN: PONDOK_PUBLIC_URL belum diisi; kode QR menunjuk ke http://localhost:8080.", err=True)
+
+
+@cli.command()
 @click.option("--jumlah", default=5, show_default=True, type=int, help="Berapa permohonan contoh.")
 @with_app
 def demo(app: Flask, jumlah: int) -> None:

@@ -48,6 +48,8 @@ class Settings:
     sync_minutes: int = 2
     settle_minutes: int = 3
     office_hours: str = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00"
+    office_wa: Phone | None = None  # the office's WhatsApp number, for the chat button and its QR code
+    proxy_hops: int = 1  # reverse proxies in front (free hosts have one): where the client's IP comes from
     wa_provider: str = "console"
     wa_token: str = ""
     wa_phone_number_id: str = ""
@@ -135,6 +137,15 @@ def _phones(value: str) -> tuple[Phone, ...]:
     return tuple(phones)
 
 
+def _phone(value: str) -> Phone | None:
+    if not value.strip():
+        return None
+    phone = parse_phone(value)
+    if phone is None:
+        raise ValueError("nomor HP Indonesia, misalnya 081234567890")
+    return phone
+
+
 def _provider(value: str) -> str:
     value = value.strip().lower()
     if value not in WA_PROVIDERS:
@@ -164,6 +175,8 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_SYNC_MINUTES": ("sync_minutes", _int(1)),
     "PONDOK_SETTLE_MINUTES": ("settle_minutes", _int(0)),
     "PONDOK_OFFICE_HOURS": ("office_hours", _text),
+    "PONDOK_OFFICE_WA": ("office_wa", _phone),
+    "PONDOK_PROXY_HOPS": ("proxy_hops", _int(0)),
     "PONDOK_WA_PROVIDER": ("wa_provider", _provider),
     "PONDOK_WA_TOKEN": ("wa_token", _text),
     "PONDOK_WA_PHONE_NUMBER_ID": ("wa_phone_number_id", _text),
@@ -177,7 +190,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-_PERSONAL = frozenset({"PONDOK_STAFF_WA"})
+_PERSONAL = frozenset({"PONDOK_STAFF_WA"})  # the office's own number is public
 
 
 def load_config(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:

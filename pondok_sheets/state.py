@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .register.validation import mask_name, unneutralize
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queue (
     ticket TEXT PRIMARY KEY, service TEXT NOT NULL, payload TEXT,
@@ -23,7 +25,7 @@ CREATE TABLE IF NOT EXISTS ledger (
     result TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (ticket, status, basis));
 CREATE TABLE IF NOT EXISTS walkins (fingerprint TEXT PRIMARY KEY, ticket TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshot (
-    ticket TEXT PRIMARY KEY, service TEXT, status TEXT, received TEXT, updated TEXT);
+    ticket TEXT PRIMARY KEY, service TEXT, status TEXT, received TEXT, updated TEXT, name TEXT);
 CREATE TABLE IF NOT EXISTS history (
     ticket TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (ticket, status, at));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,13 +48,14 @@ class QueuedRequest:
 
 @dataclass(frozen=True)
 class PublicStatus:
-    """What anyone may see about a ticket: no name, no NIK, no number."""
+    """What anyone may see about a ticket: the name masked (B*** S*******), no NIK, no number."""
 
     ticket: str
     service: str
     status: str
     received: str
     updated: str
+    name: str = ""
 
 
 class State:
@@ -139,8 +142,8 @@ class State:
         statuses = list(statuses)
         with self.connect() as db:
             db.execute("DELETE FROM snapshot")
-            db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?)",
-                           [(s.ticket, s.service, s.status, s.received, s.updated) for s in statuses])
+            db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
+                           [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses])
             for s in statuses:
                 last = db.execute("SELECT status FROM history WHERE ticket = ? ORDER BY at DESC, rowid DESC "
                                   "LIMIT 1", (s.ticket,)).fetchone()
@@ -155,9 +158,25 @@ class State:
             row = db.execute("SELECT * FROM snapshot WHERE ticket = ?", (ticket,)).fetchone()
             if row:
                 return PublicStatus(*row)
-            row = db.execute("SELECT ticket, service, created_at FROM queue WHERE ticket = ?",
+            row = db.execute("SELECT ticket, service, created_at, payload FROM queue WHERE ticket = ?",
                              (ticket,)).fetchone()
-        return PublicStatus(row[0], row[1], "Baru", row[2], row[2]) if row else None
+        if row is None:
+            return None
+        name = mask_name(unneutralize(json.loads(row[3] or "{}").get("Nama", "")))
+        return PublicStatus(row[0], row[1], "Baru", row[2], row[2], name)
+
+    def public_statuses(self) -> list[PublicStatus]:
+        """Every ticket of the last sync, for the statistics page."""
+        with self.connect() as db:
+            return [PublicStatus(*r) for r in db.execute("SELECT * FROM snapshot")]
+
+    def first_seen(self, statuses: Iterable[str]) -> dict[str, str]:
+        """Ticket -> when the sync first saw it in any of `statuses` (e.g. when it was finished)."""
+        wanted = list(statuses)
+        marks = ", ".join("?" for _ in wanted)
+        with self.connect() as db:
+            return dict(db.execute(f"SELECT ticket, min(at) FROM history WHERE status IN ({marks}) GROUP BY ticket",
+                                   wanted).fetchall())
 
     def timeline(self, ticket: str) -> list[tuple[str, str]]:
         """(status, first seen) for each status the ticket has had, oldest first."""

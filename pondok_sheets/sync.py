@@ -28,7 +28,7 @@ from .register.messages import Notice, render, template_params, wording_from_row
 from .register.model import KIRIM_WA, LAYANAN, LOG, PERMOHONAN, PESAN, REQUEST_FIELDS, Request, Status
 from .register.table import CellWrite, MissingHeader, RowKey
 from .register.tickets import new_ticket
-from .register.validation import mask_phone, unneutralize
+from .register.validation import mask_name, mask_phone, unneutralize
 from .state import PublicStatus
 from .stores.base import StoreError
 from .whatsapp import delivery
@@ -269,7 +269,8 @@ class SyncCycle:
 
     def _save_snapshot(self, requests: list[Request]) -> None:
         statuses = [
-            PublicStatus(r.ticket, _service_name(self.services, r.service), r.status, r.received, r.updated)
+            PublicStatus(r.ticket, _service_name(self.services, r.service), r.status, r.received, r.updated,
+                         mask_name(unneutralize(r.name)))
             for r in requests if r.ticket
         ]
         services = [s.__dict__ | {"requirements": list(s.requirements)} for s in self.services]

@@ -92,6 +92,11 @@ class Phone:
         return mask_phone(self.digits)
 
 
+def mask_name(name: str) -> str:
+    """A name as public pages show it: Budi Santoso -> B*** S*******."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
+
+
 def mask_phone(digits: str) -> str:
     """Keep the first five and last three digits, hide the rest."""
     digits = re.sub(r"\D", "", digits)

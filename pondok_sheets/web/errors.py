@@ -45,7 +45,7 @@ def register(app: Flask) -> None:
         code = error.code or 500
         # A page that aborts with its own description (in Bahasa Indonesia) keeps it;
         # werkzeug's English default is replaced by ours.
-        own = error.description if error.description != type(error).description else None
+        own = error.description if code == 404 and error.description != type(error).description else None
         return _page(code, own)
 
     @app.errorhandler(Exception)

@@ -1,15 +1,24 @@
 """Public pages: the services, the request form, the receipt and status of a ticket."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+import logging
+from urllib.parse import quote
 
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from .. import qr
 from ..office import Office
 from ..register.model import Channel
 from ..register.validation import InvalidInput
+from ..sync import ticket_link
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
 FORM_FIELDS = ("nama", "nik", "wa", "keterangan", "setuju")
+HONEYPOT = "situs_web"  # hidden from people; bots that fill every field fill it
 
 
 def office() -> Office:
@@ -20,7 +29,7 @@ def office() -> Office:
 @bp.get("/")
 def index() -> str:
     """The services the office offers, with what to bring and how long it takes."""
-    return render_template("index.html", services=office().services())
+    return render_template("index.html", services=office().services(), chat=qr.chat_link(office().settings))
 
 
 @bp.route("/ajukan/<kode>", methods=["GET", "POST"])
@@ -31,7 +40,10 @@ def apply(kode: str):
         abort(404, description="Layanan itu tidak ada atau sedang tidak dibuka.")
     values = {f: request.form.get(f, "") for f in FORM_FIELDS}
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get(HONEYPOT):
+        log.info("form refused: honeypot filled")
+        errors = {"form": "Permohonan tidak bisa diproses. Muat ulang halaman lalu isi lagi."}
+    elif request.method == "POST":
         try:
             ticket = office().submit(service.code, values, Channel.FORM)
         except InvalidInput as invalid:
@@ -48,7 +60,10 @@ def ticket(tiket: str) -> str:
     if found is None:
         abort(404, description="Tiket itu tidak kami temukan. Periksa kembali nomornya.")
     service = next((s for s in office().services(active_only=False) if s.name == found.service), None)
-    return render_template("ticket.html", t=found, service=service, timeline=office().state.timeline(found.ticket))
+    link = ticket_link(qr.base_url(office().settings, request.host_url), found.ticket)
+    share = "https://wa.me/?text=" + quote(f"Tiket {found.ticket} ({found.service}): cek status di {link}")
+    return render_template("ticket.html", t=found, service=service, timeline=office().state.timeline(found.ticket),
+                           code=Markup(qr.svg(link)), link=link, share=share)
 
 
 @bp.get("/cek")

@@ -1,0 +1,44 @@
+"""QR codes and the printable poster: what brings residents to the pages."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
+
+from .. import qr
+from ..office import Office
+
+bp = Blueprint("printed", __name__)
+DAY = 24 * 3600
+
+
+def office() -> Office:
+    """The Office of the running app."""
+    return current_app.extensions["pondok"]
+
+
+def site_targets() -> dict[str, qr.QrTarget]:
+    """QR targets from PONDOK_PUBLIC_URL, or from the address this request came to."""
+    return qr.targets(office().settings, office().services(), fallback=request.host_url)
+
+
+@bp.get("/qr/<name>.<ext>")
+def code(name: str, ext: str) -> Response:
+    """A QR code: a service's code (its form), `beranda`, `cek` or `wa`, as .svg or .png."""
+    target = site_targets().get(name.casefold())
+    if target is None or ext not in ("svg", "png"):
+        abort(404, description="Kode QR itu tidak ada.")
+    if ext == "svg":
+        response = Response(qr.svg(target.url), mimetype="image/svg+xml")
+    else:
+        response = Response(qr.png(target.url), mimetype="image/png")
+    response.headers["Cache-Control"] = f"public, max-age={DAY}"
+    return response
+
+
+@bp.get("/poster")
+def poster() -> str:
+    """The A4 poster as a print-ready page (Print → Save as PDF works too)."""
+    targets = site_targets()
+    services = office().services()
+    codes = {name: Markup(qr.svg(t.url)) for name, t in targets.items()}
+    return render_template("poster.html", services=services, targets=targets, codes=codes)
