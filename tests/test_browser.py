@@ -45,3 +45,71 @@ def test_pages_fit_a_360px_screen_and_tap_targets_are_large(live_server, phone_p
     box = page.locator("button[type=submit]").bounding_box()
     assert box["height"] >= 44
     assert page.locator("#setuju").bounding_box()["height"] >= 24
+
+
+def test_the_whole_resident_path_on_a_phone(live_server, phone_page, tmp_path):
+    """Landing → service → an error → fixed → receipt → look the ticket up again, as a person sees it."""
+    page = phone_page
+    page.goto(live_server + "/")
+    page.screenshot(path=tmp_path / "1-beranda.png", full_page=True)
+    assert page.get_by_role("heading", name="Ajukan surat dari rumah").is_visible()
+    assert page.get_by_role("link", name="Ajukan SKU").is_visible()
+    page.get_by_role("link", name="Ajukan SKU").click()
+
+    page.get_by_label("Nama lengkap (sesuai KTP)").fill("Dewi Lestari")
+    page.get_by_label("NIK (16 angka di KTP atau Kartu Keluarga)").fill("3201015512920003")
+    page.get_by_label("Nomor WhatsApp", exact=True).fill("0857 12")  # far too short
+    page.get_by_label("Keterangan (tidak wajib)").fill("Warung sembako")
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Kirim permohonan").click()
+    page.screenshot(path=tmp_path / "2-salah.png", full_page=True)
+    error = page.locator("#wa-error")
+    assert error.is_visible() and error.inner_text().startswith("Nomor WhatsApp harus nomor HP Indonesia")
+    assert page.get_by_label("Nama lengkap (sesuai KTP)").input_value() == "Dewi Lestari"
+    wa_box, error_box = page.locator("#wa").bounding_box(), error.bounding_box()
+    assert 0 < error_box["y"] - wa_box["y"] < 120  # the message sits right under its field
+
+    page.get_by_label("Nomor WhatsApp", exact=True).fill("0857 1234 5603")
+    page.get_by_role("checkbox").check()  # kept ticked? tick again to be sure the person can
+    page.get_by_role("button", name="Kirim permohonan").click()
+    page.screenshot(path=tmp_path / "3-tiket.png", full_page=True)
+    ticket = page.locator(".ticket").inner_text()
+    assert ticket.startswith("PDK-") and page.locator(".status").inner_text() == "Baru"
+    assert page.get_by_role("heading", name="Permohonan D*** L******").is_visible()
+    assert "Surat Keterangan Usaha" in page.locator("main").inner_text()
+    assert "Dewi" not in page.content()
+
+    page.goto(live_server + "/cek")
+    page.get_by_label("Nomor tiket").fill(ticket.lower().replace("-", " "))
+    page.get_by_role("button", name="Cek status").click()
+    page.screenshot(path=tmp_path / "4-cek.png", full_page=True)
+    assert page.locator(".ticket").inner_text() == ticket
+    assert all((tmp_path / f).stat().st_size > 5_000 for f in ("1-beranda.png", "2-salah.png", "3-tiket.png",
+                                                                 "4-cek.png"))
+
+
+def test_svg_qr_codes_as_a_browser_draws_them_decode_to_their_url(live_server, browser, tmp_path):
+    import zxingcpp
+    from PIL import Image
+
+    page = browser.new_page(viewport={"width": 400, "height": 400})
+    try:
+        page.goto(live_server + "/qr/SKD.svg")
+        page.screenshot(path=tmp_path / "qr.png")
+    finally:
+        page.close()
+    texts = {c.text for c in zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))}
+    assert texts == {"https://layanan.desapondok.id/ajukan/SKD"}  # built from PONDOK_PUBLIC_URL
+
+
+def test_the_copy_button_appears_with_javascript_on(live_server, browser, office):
+    from pondok_sheets.register.model import Channel
+
+    ticket = office.submit("SKD", VALID, Channel.FORM)
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/tiket/{ticket}")
+        assert page.get_by_role("button", name="Salin nomor tiket").is_visible()
+    finally:
+        context.close()
