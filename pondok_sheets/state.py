@@ -178,6 +178,12 @@ class State:
             return dict(db.execute(f"SELECT ticket, min(at) FROM history WHERE status IN ({marks}) GROUP BY ticket",
                                    wanted).fetchall())
 
+    def status_since(self) -> dict[str, tuple[str, str]]:
+        """Ticket -> (its latest status, when the sync first saw it), for the settle delay."""
+        with self.connect() as db:
+            # SQLite's bare columns with max() come from the row holding the maximum.
+            return {t: (s, at) for t, s, at in db.execute("SELECT ticket, status, max(at) FROM history GROUP BY ticket")}
+
     def timeline(self, ticket: str) -> list[tuple[str, str]]:
         """(status, first seen) for each status the ticket has had, oldest first."""
         with self.connect() as db:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .intake import find_service, format_time
@@ -24,11 +24,12 @@ from .register.changes import (
     BAD_NUMBER, Due, due_announcements, fingerprint, is_walkin, not_sent_text, read_requests, told_text,
     waiting_text, walkin_cells, walkin_key,
 )
-from .register.messages import Notice, render, template_params, wording_from_rows
+from .register.messages import REMINDER, Notice, render, template_params, wording_from_rows
 from .register.model import KIRIM_WA, LAYANAN, LOG, PERMOHONAN, PESAN, REQUEST_FIELDS, Request, Status
 from .register.table import CellWrite, MissingHeader, RowKey
 from .register.tickets import new_ticket
-from .register.validation import mask_name, mask_phone, unneutralize
+from .register.timing import in_quiet_hours, is_settled, reminded_text, reminder_due
+from .register.validation import Phone, mask_name, mask_phone, parse_phone, unneutralize
 from .state import PublicStatus
 from .stores.base import StoreError
 from .whatsapp import delivery
@@ -50,6 +51,7 @@ class CycleReport:
     not_sent: int = 0
     retry_later: int = 0
     unplaced: int = 0
+    waiting: int = 0  # changes held back: settling, quiet hours, or this run's budget
     error: str = ""
     details: list[str] = field(default_factory=list)
 
@@ -63,6 +65,8 @@ class CycleReport:
         line = (f"{self.flushed} permohonan baru masuk register, {self.walkins} baris loket diberi tiket, "
                 f"{self.sent} pesan terkirim, {self.not_sent} tidak terkirim, "
                 f"{self.retry_later} dicoba lagi nanti")
+        if self.waiting:
+            line += f", {self.waiting} kabar menunggu (jeda/jam tenang)"
         if self.unplaced:
             line += f", {self.unplaced} sel menunggu baris ditemukan"
         return f"GAGAL: {self.error} ({line})" if self.error else line
@@ -76,8 +80,9 @@ def ticket_link(public_url: str, ticket: str) -> str:
 class SyncCycle:
     """One run of the cycle; create a new one per run."""
 
-    def __init__(self, office: "Office", now: datetime):
+    def __init__(self, office: "Office", now: datetime, max_sends: int = 500):
         self.office = office
+        self.max_sends = max_sends  # bounds one run, e.g. within a web host's request time-out
         self.store, self.state, self.messenger, self.settings = (
             office.store, office.state, office.messenger, office.settings)
         self.now = now
@@ -86,6 +91,7 @@ class SyncCycle:
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.sending_stopped = ""  # the operator must fix the messenger's set-up first
+        self.last_reason = ""
 
     def run(self) -> CycleReport:
         """Do the whole cycle; errors from the register end it with `report.error` set."""
@@ -123,7 +129,8 @@ class SyncCycle:
             self._amend_log(ticks.log_writes)
 
         due, notes = due_announcements(requests + new_requests)
-        results = {d.request.ticket: self._announce(d) for d in due}
+        results = {d.request.ticket: self._announce(d) for d in self._schedule(due, new_requests)}
+        results.update(self._remind(requests, exclude=set(results)))
         for row in new_rows:
             row["Notifikasi"] = results.get(row["Tiket"], row.get("Notifikasi", ""))
         for request in requests:
@@ -163,6 +170,58 @@ class SyncCycle:
         if writes_done < MAX_WRITES:
             self._flush_log()
 
+    def _schedule(self, due: list[Due], new_requests: list[Request]) -> list[Due]:
+        """The announcements to make now, oldest change first.
+
+        A confirmation of a request just submitted goes at once. Any other change waits until
+        it has stayed unchanged for PONDOK_SETTLE_MINUTES, and until quiet hours are over.
+        """
+        fresh = {r.ticket for r in new_requests}
+        since = self.state.status_since()
+        quiet = in_quiet_hours(self.now, self.settings.quiet_hours)
+        ready: list[tuple[datetime, Due]] = []
+        for item in due:
+            if item.request.ticket in fresh:
+                ready.append((self.now - timedelta(days=36500), item))  # first in line
+                continue
+            status, seen = since.get(item.request.ticket, ("", ""))
+            first = self._parse(seen) if status == item.request.status else self.now
+            if not is_settled(first, self.now, self.settings.settle_minutes) or (quiet and item.phone):
+                self.report.waiting += 1
+                continue
+            ready.append((first, item))
+        ready.sort(key=lambda pair: pair[0])
+        if len(ready) > self.max_sends:
+            self.report.waiting += len(ready) - self.max_sends
+        return [item for _, item in ready[:self.max_sends]]
+
+    def _remind(self, requests: list[Request], exclude: set[str]) -> dict[str, str]:
+        """Pickup reminders for letters left waiting: after 3 and 7 working days, never a third."""
+        results: dict[str, str] = {}
+        if in_quiet_hours(self.now, self.settings.quiet_hours):
+            return results
+        for request in requests:
+            number = reminder_due(request, self.now) if request.ticket not in exclude else 0
+            phone = parse_phone(request.whatsapp) if number else None
+            if not number or phone is None or self.sending_stopped or self.report.sent >= self.max_sends:
+                continue
+            key = f"{REMINDER} {number}"
+            prior = self.state.was_sent(request.ticket, key, request.notified)
+            if prior is None:
+                notice = self._compose(request, Status.SIAP_DIAMBIL, phone, wording=REMINDER, kind="pengingat")
+                if not self._deliver(request, notice):
+                    continue
+                prior = reminded_text(request.notified, number)
+                self.state.record_sent(request.ticket, key, request.notified, prior, self.stamp)
+            results[request.ticket] = prior
+        return results
+
+    def _parse(self, stamp: str) -> datetime:
+        try:
+            return datetime.strptime(stamp, "%Y-%m-%d %H:%M").replace(tzinfo=self.settings.timezone)
+        except ValueError:
+            return self.now
+
     def _amend_log(self, writes: list[CellWrite]) -> None:
         """Hasil updates: a Log row still waiting locally is changed there, others in the sheet."""
         for write in writes:
@@ -195,34 +254,42 @@ class SyncCycle:
             result = not_sent_text(status, BAD_NUMBER)
             self._log(request.ticket, "-", "status", "", f"tidak terkirim: {BAD_NUMBER}", "")
             self.report.not_sent += 1
-        elif self.sending_stopped:
-            self.report.retry_later += 1
-            return request.notified
         else:
-            notice = self._compose(request, status, due)
-            try:
-                message_id = self.messenger.send(notice, self.now)
-            except MessengerError as error:
-                self._log(request.ticket, due.phone.masked, notice.kind, notice.text,
-                          f"gagal: {error.reason}" if error.permanent else f"gagal sementara: {error.reason}", "")
-                if not error.permanent:
-                    self.report.retry_later += 1
-                    self.sending_stopped = error.reason if error.stop_all else ""
-                    log.warning("message for %s not sent, retried next sync: %s", request.ticket, error.reason)
-                    return request.notified
-                result = not_sent_text(status, error.reason)
-                self.report.not_sent += 1
+            notice = self._compose(request, status, due.phone)
+            outcome = self._deliver(request, notice)
+            if outcome is None:
+                return request.notified  # not sent yet: tried again at the next sync
+            if outcome is False:
+                result = not_sent_text(status, self.last_reason)
             else:
-                if self.messenger.confirms_later:
-                    result = waiting_text(status)
-                    self._log(request.ticket, due.phone.masked, notice.kind, notice.text, "menunggu dikirim petugas",
-                              message_id)
-                else:
-                    result = told_text(status, self.stamp)
-                    self._log(request.ticket, due.phone.masked, notice.kind, notice.text, "terkirim", message_id)
-                self.report.sent += 1
+                result = waiting_text(status) if self.messenger.confirms_later else told_text(status, self.stamp)
         self.state.record_sent(request.ticket, status.value, request.notified, result, self.stamp)
         return result
+
+    def _deliver(self, request: Request, notice: Notice) -> bool | None:
+        """Send through the messenger and log it: True sent, False refused for good, None try later."""
+        assert notice.to is not None
+        if self.sending_stopped:
+            self.report.retry_later += 1
+            return None
+        try:
+            message_id = self.messenger.send(notice, self.now)
+        except MessengerError as error:
+            self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
+                      f"gagal: {error.reason}" if error.permanent else f"gagal sementara: {error.reason}", "")
+            if not error.permanent:
+                self.report.retry_later += 1
+                self.sending_stopped = error.reason if error.stop_all else ""
+                log.warning("message for %s not sent, retried next sync: %s", request.ticket, error.reason)
+                return None
+            self.report.not_sent += 1
+            self.last_reason = error.reason
+            return False
+        waiting = self.messenger.confirms_later
+        self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
+                  "menunggu dikirim petugas" if waiting else "terkirim", message_id)
+        self.report.sent += 1
+        return True
 
     def _resend_templates(self) -> None:
         """Messages Meta reported undelivered because the 24-hour window had closed: once, as the template."""
@@ -243,7 +310,8 @@ class SyncCycle:
             self.office.wa.mark_resent(sent.message_id)
             self._log(sent.ticket, mask_phone(sent.phone), sent.kind, sent.text, result, message_id)
 
-    def _compose(self, request: Request, status: Status, due: Due) -> Notice:
+    def _compose(self, request: Request, status: Status, phone: Phone, wording: Status | str | None = None,
+                 kind: str = "status") -> Notice:
         service = find_service(self.services, request.service)
         values = {
             "nama": unneutralize(request.name), "tiket": request.ticket,
@@ -251,8 +319,7 @@ class SyncCycle:
             "catatan": unneutralize(request.note), "desa": self.settings.village,
             "tautan": ticket_link(self.settings.public_url, request.ticket),
         }
-        assert due.phone is not None
-        return Notice(to=due.phone, text=render(self.wording[status], values), kind="status",
+        return Notice(to=phone, text=render(self.wording[wording or status], values), kind=kind,
                       ticket=request.ticket, status=status.value, params=template_params(values))
 
     def _log(self, ticket: str, kepada: str, kind: str, text: str, result: str, message_id: str) -> None:
@@ -274,7 +341,7 @@ class SyncCycle:
             for r in requests if r.ticket
         ]
         services = [s.__dict__ | {"requirements": list(s.requirements)} for s in self.services]
-        wording = {s.value: text for s, text in self.wording.items()}
+        wording = {getattr(s, "value", s): text for s, text in self.wording.items()}
         self.state.save_snapshot(statuses, {"services": services, "wording": wording, "synced_at": self.stamp},
                                  self.stamp)
         self.office.wa.save_contacts([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests if r.ticket])

@@ -46,6 +46,12 @@ DEFAULT_WORDING: dict[Status, str] = {
     ),
 }
 
+REMINDER = "Pengingat"  # the Pesan row for pickup reminders (not a status)
+REMINDER_WORDING = (
+    "Halo {nama}, surat untuk permohonan {layanan} (tiket {tiket}) masih menunggu diambil di kantor desa.\n"
+    "Silakan ambil pada jam kerja dengan membawa KTP asli. — Kantor Desa {desa}"
+)
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -92,11 +98,13 @@ def template_params(values: Mapping[str, str]) -> tuple[str, ...]:
                  for k in ("nama", "tiket", "layanan", "status", "catatan"))
 
 
-def wording_from_rows(rows: list[Mapping[str, str]]) -> dict[Status, str]:
-    """Pesan tab rows (header -> value) as wording per status, defaults where staff left none."""
-    wording = dict(DEFAULT_WORDING)
+def wording_from_rows(rows: list[Mapping[str, str]]) -> dict[Status | str, str]:
+    """Pesan tab rows (header -> value) as wording per status (and for reminders), defaults where
+    staff left none."""
+    wording: dict[Status | str, str] = {**DEFAULT_WORDING, REMINDER: REMINDER_WORDING}
     for row in rows:
-        status = Status.parse(row.get("Status", ""))
+        key = str(row.get("Status", "")).strip()
+        status = Status.parse(key) or (REMINDER if key.casefold() == REMINDER.casefold() else None)
         text = str(row.get("Pesan", "")).strip()
         if status and text:
             wording[status] = text
