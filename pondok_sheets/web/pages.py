@@ -11,7 +11,7 @@ from .. import qr
 from ..office import Office
 from ..register.model import Channel
 from ..register.validation import InvalidInput
-from ..sync import ticket_link
+from ..announce import ticket_link
 
 log = logging.getLogger(__name__)
 

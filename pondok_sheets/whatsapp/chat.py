@@ -18,7 +18,7 @@ from ..intake import find_service
 from ..register.model import Channel, Service
 from ..register.tickets import normalize_ticket
 from ..register.validation import InvalidInput, Phone, check_details, check_name, check_nik
-from ..sync import ticket_link
+from ..announce import ticket_link
 
 if TYPE_CHECKING:
     from ..office import Office

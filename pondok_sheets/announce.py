@@ -1,0 +1,158 @@
+"""Announcing: who is told what, when (settle delay, quiet hours, budget), and through the messenger.
+
+A mixin of SyncCycle, split out so the cycle reads as its steps.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from .intake import find_service
+from .messengers import MessengerError
+from .register.changes import BAD_NUMBER, Due, not_sent_text, told_text, waiting_text
+from .register.messages import REMINDER, Notice, render, template_params
+from .register.model import Request, Status
+from .register.timing import in_quiet_hours, is_settled, reminded_text, reminder_due
+from .register.validation import Phone, mask_phone, parse_phone, unneutralize
+
+log = logging.getLogger(__name__)
+
+
+def ticket_link(public_url: str, ticket: str) -> str:
+    """The public status page of a ticket, as residents receive it."""
+    return f"{public_url or 'http://localhost:8080'}/tiket/{ticket}"
+
+
+class Announcing:
+    """The announcing half of a sync cycle (expects SyncCycle's attributes)."""
+
+    def _schedule(self, due: list[Due], new_requests: list[Request]) -> list[Due]:
+        """The announcements to make now, oldest change first.
+
+        A confirmation of a request just submitted goes at once. Any other change waits until
+        it has stayed unchanged for PONDOK_SETTLE_MINUTES, and until quiet hours are over.
+        """
+        fresh = {r.ticket for r in new_requests}
+        since = self.state.status_since()
+        quiet = in_quiet_hours(self.now, self.settings.quiet_hours)
+        ready: list[tuple[datetime, Due]] = []
+        for item in due:
+            if item.request.ticket in fresh:
+                ready.append((self.now - timedelta(days=36500), item))  # first in line
+                continue
+            status, seen = since.get(item.request.ticket, ("", ""))
+            first = self._parse(seen) if status == item.request.status else self.now
+            if not is_settled(first, self.now, self.settings.settle_minutes) or (quiet and item.phone):
+                self.report.waiting += 1
+                continue
+            ready.append((first, item))
+        ready.sort(key=lambda pair: pair[0])
+        if len(ready) > self.max_sends:
+            self.report.waiting += len(ready) - self.max_sends
+        return [item for _, item in ready[:self.max_sends]]
+
+    def _remind(self, requests: list[Request], exclude: set[str]) -> dict[str, str]:
+        """Pickup reminders for letters left waiting: after 3 and 7 working days, never a third."""
+        results: dict[str, str] = {}
+        if in_quiet_hours(self.now, self.settings.quiet_hours):
+            return results
+        for request in requests:
+            number = reminder_due(request, self.now) if request.ticket not in exclude else 0
+            phone = parse_phone(request.whatsapp) if number else None
+            if not number or phone is None or self.sending_stopped or self.report.sent >= self.max_sends:
+                continue
+            key = f"{REMINDER} {number}"
+            prior = self.state.was_sent(request.ticket, key, request.notified)
+            if prior is None:
+                notice = self._compose(request, Status.SIAP_DIAMBIL, phone, wording=REMINDER, kind="pengingat")
+                if not self._deliver(request, notice):
+                    continue
+                prior = reminded_text(request.notified, number)
+                self.state.record_sent(request.ticket, key, request.notified, prior, self.stamp)
+            results[request.ticket] = prior
+        return results
+
+    def _parse(self, stamp: str) -> datetime:
+        try:
+            return datetime.strptime(stamp, "%Y-%m-%d %H:%M").replace(tzinfo=self.settings.timezone)
+        except ValueError:
+            return self.now
+
+    def _announce(self, due: Due) -> str:
+        """Tell the resident (once); returns the Notifikasi value to write."""
+        request, status = due.request, due.status
+        prior = self.state.was_sent(request.ticket, status.value, request.notified)
+        if prior is not None:
+            return prior
+        if due.phone is None:
+            result = not_sent_text(status, BAD_NUMBER)
+            self._log(request.ticket, "-", "status", "", f"tidak terkirim: {BAD_NUMBER}", "")
+            self.report.not_sent += 1
+        else:
+            notice = self._compose(request, status, due.phone)
+            outcome = self._deliver(request, notice)
+            if outcome is None:
+                return request.notified  # not sent yet: tried again at the next sync
+            if outcome is False:
+                result = not_sent_text(status, self.last_reason)
+            else:
+                result = waiting_text(status) if self.messenger.confirms_later else told_text(status, self.stamp)
+        self.state.record_sent(request.ticket, status.value, request.notified, result, self.stamp)
+        return result
+
+    def _deliver(self, request: Request, notice: Notice) -> bool | None:
+        """Send through the messenger and log it: True sent, False refused for good, None try later."""
+        assert notice.to is not None
+        if self.sending_stopped:
+            self.report.retry_later += 1
+            return None
+        try:
+            message_id = self.messenger.send(notice, self.now)
+        except MessengerError as error:
+            self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
+                      f"gagal: {error.reason}" if error.permanent else f"gagal sementara: {error.reason}", "")
+            if not error.permanent:
+                self.report.retry_later += 1
+                self.sending_stopped = error.reason if error.stop_all else ""
+                log.warning("message for %s not sent, retried next sync: %s", request.ticket, error.reason)
+                return None
+            self.report.not_sent += 1
+            self.last_reason = error.reason
+            return False
+        waiting = self.messenger.confirms_later
+        self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
+                  "menunggu dikirim petugas" if waiting else "terkirim", message_id)
+        self.report.sent += 1
+        return True
+
+    def _resend_templates(self) -> None:
+        """Messages Meta reported undelivered because the 24-hour window had closed: once, as the template."""
+        resend = getattr(self.messenger, "resend_as_template", None)
+        for sent in self.office.wa.due_resends():
+            if resend is None or self.sending_stopped:
+                break
+            try:
+                message_id = resend(sent, self.now)
+            except MessengerError as error:
+                if not error.permanent:
+                    self.sending_stopped = error.reason if error.stop_all else ""
+                    continue  # still due: tried again next cycle
+                result = f"gagal: {error.reason}"
+                message_id = ""
+            else:
+                result = "terkirim ulang sebagai template"
+            self.office.wa.mark_resent(sent.message_id)
+            self._log(sent.ticket, mask_phone(sent.phone), sent.kind, sent.text, result, message_id)
+
+    def _compose(self, request: Request, status: Status, phone: Phone, wording: Status | str | None = None,
+                 kind: str = "status") -> Notice:
+        service = find_service(self.services, request.service)
+        values = {
+            "nama": unneutralize(request.name), "tiket": request.ticket,
+            "layanan": service.name if service else request.service, "status": status.value,
+            "catatan": unneutralize(request.note), "desa": self.settings.village,
+            "tautan": ticket_link(self.settings.public_url, request.ticket),
+        }
+        return Notice(to=phone, text=render(self.wording[wording or status], values), kind=kind,
+                      ticket=request.ticket, status=status.value, params=template_params(values))
+
