@@ -37,11 +37,12 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         return {"village": settings.village, "office_hours": settings.office_hours,
                 "prefix": settings.ticket_prefix}
 
-    from .web import errors, pages, printed, transparency, webhook
+    from .web import errors, pages, printed, tasks, transparency, webhook
 
-    for blueprint in (pages.bp, printed.bp, transparency.bp, webhook.bp):
+    for blueprint in (pages.bp, printed.bp, transparency.bp, webhook.bp, tasks.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(webhook.bp)  # Meta signs its requests instead
+    csrf.exempt(tasks.bp)  # a bearer token instead
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     limit_requests(app)

@@ -61,24 +61,44 @@ def cli(verbose: bool) -> None:
 @click.option("--threads", default=4, show_default=True, type=int, help="Jumlah thread waitress.")
 @with_app
 def serve(app: Flask, host: str, port: int, threads: int) -> None:
-    """Jalankan situs web (waitress) beserta sinkron berkala."""
+    """Jalankan situs web (waitress) beserta jadwal: sinkron, ringkasan pagi, pengingat."""
     from waitress import serve as waitress_serve
 
-    from .scheduler import start_background_sync
+    from .scheduler import start_scheduler
 
     logging.getLogger().setLevel(logging.INFO)  # a server's log is for its operator
-    start_background_sync(app)
+    scheduler = start_scheduler(app)
     click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 @cli.command()
+@click.option("--at", "at", default=None, metavar="ISO-TIME",
+              help="Jalankan seolah-olah pada waktu ini (uji coba), misalnya 2026-11-27T07:30.")
 @with_app
-def tick(app: Flask) -> None:
-    """Jalankan satu kali: masukkan permohonan baru ke register, lalu kirim kabar perubahan status."""
-    report = app.extensions["pondok"].sync()
-    click.echo(report.summary())
-    if not report.ok:
+def tick(app: Flask, at: str | None) -> None:
+    """Jalankan setiap pekerjaan yang sudah waktunya (sinkron, ringkasan pagi), sekali, lalu selesai."""
+    from datetime import datetime
+
+    from .jobs import run_due
+
+    office = app.extensions["pondok"]
+    now = office.now()
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            click.echo(f"--at harus waktu ISO, misalnya 2026-11-27T07:30 (sekarang: {at!r}).", err=True)
+            sys.exit(2)
+        now = now if now.tzinfo else now.replace(tzinfo=office.settings.timezone)
+    result = run_due(office, now, simulated=at is not None)
+    office.inbox.wait()  # replies the webhook worker may still be sending
+    for line in result.lines():
+        click.echo(line)
+    if not result.ok:
         sys.exit(1)
 
 
@@ -86,9 +106,15 @@ def tick(app: Flask) -> None:
 @with_app
 def sync(app: Flask) -> None:
     """Sinkron sekarang: masukkan permohonan baru ke register dan kirim kabar perubahan status."""
-    report = app.extensions["pondok"].sync()
-    click.echo(report.summary())
-    if not report.ok:
+    from .jobs import flush_now
+
+    office = app.extensions["pondok"]
+    summary = flush_now(office, office.now())
+    if summary is None:
+        click.echo("Sinkron lain sedang berjalan; coba lagi sebentar lagi.")
+        return
+    click.echo(summary)
+    if summary.startswith("GAGAL"):
         sys.exit(1)
 
 

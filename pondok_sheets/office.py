@@ -85,11 +85,11 @@ class Office:
         self.on_submit()
         return ticket
 
-    def sync(self, now: datetime | None = None) -> CycleReport:
+    def sync(self, now: datetime | None = None, max_sends: int = 500) -> CycleReport:
         """Run one flush + sync cycle now (after any webhook events still waiting)."""
         now = now or self.now()
         process_inbox(self, now)
-        report = SyncCycle(self, now).run()
+        report = SyncCycle(self, now, max_sends).run()
         self.wa.purge(now)
         log.info("sync: %s", report.summary())
         return report
@@ -106,9 +106,10 @@ class Office:
         ticket = normalize_ticket(ticket, self.settings.ticket_prefix)
         pending = self.state.queued(ticket)
         if pending is not None and pending.row:
-            report = self.sync()
-            if not report.ok:
-                raise RuntimeError(report.error)
+            from .jobs import flush_now  # the same lock as every other run
+
+            if flush_now(self, self.now()) is None or self.state.queued(ticket).row:
+                raise UnknownTicket(ticket)  # still queued: not in the register yet
         writes = [CellWrite(RowKey(ticket=ticket), "Status", status.value)]
         if note is not None:
             writes.append(CellWrite(RowKey(ticket=ticket), "Catatan", neutralize(clean_text(note))))

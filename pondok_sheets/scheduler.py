@@ -1,34 +1,46 @@
-"""Background sync for `serve`: a cycle every PONDOK_SYNC_MINUTES, and soon after each submission."""
+"""`serve`'s clock: APScheduler runs the due jobs every minute, and a flush soon after submissions.
+
+Only wiring: the work is `jobs.run_due`, the same as cron's `tick`, under the same lock.
+"""
 from __future__ import annotations
 
 import logging
-import threading
-import time
+from datetime import datetime, timedelta
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from .jobs import flush_now, run_due
+
 log = logging.getLogger(__name__)
+COALESCE_SECONDS = 3  # submissions arriving together go to the register in one append
 
-COALESCE_SECONDS = 3.0  # submissions arriving together go to the register in one append
 
-
-def start_background_sync(app: Flask) -> threading.Thread:
-    """Start the sync loop in a daemon thread; a submission wakes it early."""
+def start_scheduler(app: Flask) -> BackgroundScheduler:
+    """Start the background scheduler in PONDOK_TIMEZONE; a submission schedules a prompt flush."""
     office = app.extensions["pondok"]
-    wake = threading.Event()
-    office.on_submit = wake.set
+    scheduler = BackgroundScheduler(timezone=office.settings.timezone)
 
-    def loop() -> None:
-        interval = office.settings.sync_minutes * 60
-        while True:
-            try:
-                office.sync()
-            except Exception:  # the loop must outlive any one bad cycle
-                log.exception("sync cycle crashed; next try in %s s", interval)
-            if wake.wait(timeout=interval):
-                wake.clear()
-                time.sleep(COALESCE_SECONDS)  # let a burst gather into one append
+    def tick() -> None:
+        result = run_due(office, office.now())
+        for line in result.lines():
+            log.info("tick: %s", line)
 
-    thread = threading.Thread(target=loop, name="pondok-sync", daemon=True)
-    thread.start()
-    return thread
+    def flush() -> None:
+        summary = flush_now(office, office.now())
+        if summary is None:  # a tick holds the lock; come back right after it
+            soon()
+        else:
+            log.info("flush: %s", summary)
+
+    def soon() -> None:
+        # The first submission of a burst schedules the flush; the rest join it.
+        if scheduler.get_job("flush") is None:
+            scheduler.add_job(flush, "date", id="flush", misfire_grace_time=60,
+                              run_date=datetime.now(office.settings.timezone) + timedelta(seconds=COALESCE_SECONDS))
+
+    scheduler.add_job(tick, "interval", minutes=1, id="tick", next_run_time=datetime.now(office.settings.timezone),
+                      max_instances=1, coalesce=True, misfire_grace_time=120)
+    office.on_submit = soon
+    scheduler.start()
+    return scheduler

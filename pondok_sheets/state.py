@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, kepada TEXT NOT NULL, kind TEXT NOT NULL,
     ticket TEXT NOT NULL, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_log (id INTEGER PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS job_runs (name TEXT NOT NULL, clock TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (name, clock));
 """
 
 
@@ -200,6 +203,19 @@ class State:
         """Keep a value for later syncs and pages."""
         with self.connect() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    # -- job bookkeeping ---------------------------------------------------------------
+
+    def last_run(self, job: str, clock: str) -> datetime | None:
+        """When `job` last ran on this clock ('nyata' or 'simulasi'), or None."""
+        with self.connect() as db:
+            row = db.execute("SELECT at FROM job_runs WHERE name = ? AND clock = ?", (job, clock)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def record_run(self, job: str, clock: str, at: datetime) -> None:
+        """Remember that `job` ran at `at`."""
+        with self.connect() as db:
+            db.execute("INSERT OR REPLACE INTO job_runs VALUES (?, ?, ?)", (job, clock, at.isoformat()))
 
     # -- console outbox and Log rows waiting for the register --------------------------
 

@@ -1,0 +1,61 @@
+"""The morning digest for staff: what waits, and what is late (past its promised working days)."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from .calendar import add_working_days, working_days_between
+from .model import FINISHED, Service, Status
+from .stats import parse_day
+
+COUNTED = (Status.BARU, Status.DIPROSES, Status.PERLU_DILENGKAPI, Status.SIAP_DIAMBIL)
+MESSAGE_LIMIT = 4000  # one WhatsApp text holds 4,096 characters
+
+
+@dataclass(frozen=True)
+class Late:
+    """A request past its promised date."""
+
+    ticket: str
+    service: str
+    received: date
+    days_late: int
+
+
+def late_requests(rows: Iterable[object], services: Sequence[Service], today: date) -> list[Late]:
+    """Unfinished requests whose promised working days have passed, oldest first."""
+    promised = {s.name: s.days for s in services}
+    late = []
+    for row in rows:
+        status = Status.parse(getattr(row, "status", "")) or Status.BARU
+        received = parse_day(getattr(row, "received", ""))
+        days = promised.get(getattr(row, "service", ""))
+        if status in FINISHED or status is Status.SIAP_DIAMBIL or received is None or days is None:
+            continue
+        due = add_working_days(received, days)
+        if due < today:
+            late.append(Late(getattr(row, "ticket"), getattr(row, "service"), received,
+                             working_days_between(due, today)))
+    return sorted(late, key=lambda item: (item.received, item.ticket))
+
+
+def compose_digest(rows: Sequence[object], services: Sequence[Service], today: date, village: str) -> str:
+    """The digest text, cut to fit one message."""
+    counts = Counter(Status.parse(getattr(r, "status", "")) or Status.BARU for r in rows)
+    lines = [f"Ringkasan pagi Kantor Desa {village}, {today:%d-%m-%Y}"]
+    lines += [f"{status.value}: {counts.get(status, 0)}" for status in COUNTED]
+    late = late_requests(rows, services, today)
+    if not late:
+        lines.append("Tidak ada permohonan yang melewati janji waktu. Terima kasih!")
+        return "\n".join(lines)
+    lines.append(f"Lewat janji waktu ({len(late)}), paling lama dulu:")
+    for shown, item in enumerate(late):
+        line = f"- {item.ticket} · {item.service} · masuk {item.received:%d-%m} · lewat {item.days_late} hari kerja"
+        rest = f"… dan {len(late) - shown} lainnya (lihat sheet)"
+        if len("\n".join(lines + [line, rest])) > MESSAGE_LIMIT:
+            lines.append(rest)
+            break
+        lines.append(line)
+    return "\n".join(lines)
