@@ -170,8 +170,9 @@ def set_status(app: Flask, ticket: str, status: str, catatan: str | None) -> Non
         click.echo(f"Tiket {shown} tidak ditemukan di register. Status yang bisa dipakai: {Status.names()}",
                    err=True)
         sys.exit(2)
-    click.echo(f"Status {ticket} diubah menjadi {parsed.value}. Pemohon dikabari pada sinkron berikutnya "
-               f"(python main.py tick).")
+    settle = office.settings.settle_minutes
+    click.echo(f"Status {ticket} diubah menjadi {parsed.value}. Pemohon dikabari pada sinkron pertama setelah "
+               f"status tidak berubah selama {settle} menit, di luar jam tenang (python main.py sync).")
 
 
 @cli.command()

@@ -184,8 +184,9 @@ class State:
     def status_since(self) -> dict[str, tuple[str, str]]:
         """Ticket -> (its latest status, when the sync first saw it), for the settle delay."""
         with self.connect() as db:
-            # SQLite's bare columns with max() come from the row holding the maximum.
-            return {t: (s, at) for t, s, at in db.execute("SELECT ticket, status, max(at) FROM history GROUP BY ticket")}
+            rows = db.execute("SELECT ticket, status, at FROM history h WHERE rowid = (SELECT rowid FROM history "
+                              "WHERE ticket = h.ticket ORDER BY at DESC, rowid DESC LIMIT 1)")
+            return {t: (s, at) for t, s, at in rows}
 
     def timeline(self, ticket: str) -> list[tuple[str, str]]:
         """(status, first seen) for each status the ticket has had, oldest first."""

@@ -36,7 +36,7 @@ def test_set_status_then_tick_sends_the_resident_the_new_status(runner, office, 
     result = runner.invoke(["set-status", ticket.lower(), "siap diambil", "--catatan", "Meja 2"])
     assert result.exit_code == 0 and f"Status {ticket} diubah menjadi Siap Diambil" in result.output
     assert (staff.row(ticket)["Status"], staff.row(ticket)["Catatan"]) == ("Siap Diambil", "Meja 2")
-    result = runner.invoke(["tick"])
+    result = runner.invoke(["sync"])
     assert "sudah siap diambil" in result.output and "Meja 2" in result.output
 
 
