@@ -35,6 +35,11 @@ def examine(office: Office) -> list[Finding]:
     elif not settings.public_url.startswith("https://"):
         found.append(Finding(WARN, f"PONDOK_PUBLIC_URL ({settings.public_url}) bukan https: "
                                    "pakai alamat https agar formulir aman."))
+    if not settings.task_token:
+        found.append(Finding(WARN, "PONDOK_TASK_TOKEN belum diisi: POST /tasks/tick menolak semua panggilan "
+                                   "(perlu bila jadwal dijalankan layanan cron dari luar)."))
+    if not settings.staff_wa:
+        found.append(Finding(WARN, "PONDOK_STAFF_WA belum diisi: ringkasan pagi tidak dikirim ke petugas."))
     if settings.wa_provider == "console":
         found.append(Finding(WARN, "PONDOK_WA_PROVIDER=console: pesan hanya dicetak di layar, tidak dikirim ke "
                                    "WhatsApp. Pakai 'links' untuk mulai tanpa biaya."))
