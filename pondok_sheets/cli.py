@@ -124,9 +124,17 @@ def init_sheet(app: Flask) -> None:
     """Siapkan register: tab, judul kolom, pilihan Status, warna, perlindungan kolom, isi awal."""
     from .stores import StoreError, prepare_register
 
+    from .form_import import find_form_tab
+    from .register.forms import TICKET
+    from .register.model import TabSpec
+
     office = app.extensions["pondok"]
     try:
-        done = prepare_register(office.store, with_links=office.settings.wa_provider == "links")
+        form = find_form_tab(office) if office.settings.uses_google else ""
+        extra = (TabSpec(form, (TICKET,)),) if form else ()
+        done = prepare_register(office.store, with_links=office.settings.wa_provider == "links", extra=extra)
+        if form:
+            done.insert(0, f"Tab jawaban Google Form ditemukan: {form}.")
     except StoreError as error:
         click.echo(f"Gagal menyiapkan register: {error}", err=True)
         sys.exit(1)

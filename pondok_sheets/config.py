@@ -5,7 +5,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,8 @@ class Settings:
     wa_template: str = ""
     wa_template_lang: str = "id"
     wa_business_id: str = ""  # the WhatsApp Business Account id, for `doctor` to check the template
+    form_tab: str = ""  # the linked Google Form's responses tab; empty: found by its timestamp header
+    form_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the office's own question titles
     sheets_api_url: str = ""  # only for tests: where the fake Sheets API listens
 
     @property
@@ -153,6 +155,12 @@ def _provider(value: str) -> str:
     return value
 
 
+def _form_fields(value: str) -> dict[str, tuple[str, ...]]:
+    from .register.forms import parse_overrides
+
+    return parse_overrides(value)
+
+
 def _path(value: str) -> Path:
     return Path(value.strip()).expanduser()
 
@@ -186,6 +194,8 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_WA_TEMPLATE": ("wa_template", _text),
     "PONDOK_WA_TEMPLATE_LANG": ("wa_template_lang", _text),
     "PONDOK_WA_BUSINESS_ID": ("wa_business_id", _text),
+    "PONDOK_FORM_TAB": ("form_tab", _text),
+    "PONDOK_FORM_FIELDS": ("form_fields", _form_fields),
     "PONDOK_SHEETS_API_URL": ("sheets_api_url", _url),
 }
 

@@ -98,7 +98,28 @@ def _google(office: Office) -> list[Finding]:
     except StoreError as error:
         return [Finding(FAIL, str(error))]
     found = [Finding(OK, f"Kunci akun layanan terbaca: {account}.")]
-    return found + _headers(office)
+    return found + _headers(office) + _form(office)
+
+
+def _form(office: Office) -> list[Finding]:
+    from .form_import import find_form_tab
+    from .register.forms import TICKET, map_columns
+
+    try:
+        tab = find_form_tab(office)
+        if not tab:
+            return [Finding(OK, "Tidak ada Google Form tertaut (tidak wajib).")]
+        table = office.store.read([], headers_only=[tab])[tab]
+    except StoreError as error:
+        return [Finding(FAIL, str(error))]
+    columns = map_columns(table, office.settings.form_fields)
+    found = [Finding(OK, f"Google Form tertaut: tab {tab}.")]
+    if table.column(TICKET) is None:
+        found.append(Finding(FAIL, f"Kolom '{TICKET}' belum ada di tab {tab}. Jalankan: python main.py init-sheet"))
+    if columns.missing:
+        found.append(Finding(FAIL, f"Pertanyaan untuk {', '.join(columns.missing)} tidak ditemukan di tab {tab}; "
+                                   "sesuaikan judul pertanyaan atau PONDOK_FORM_FIELDS."))
+    return found
 
 
 def _headers(office: Office) -> list[Finding]:

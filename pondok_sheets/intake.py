@@ -9,7 +9,7 @@ import phonenumbers
 from .register.model import Channel, Service, Status
 from .register.tickets import new_ticket
 from .register.validation import (
-    InvalidInput, Phone, check_consent, check_details, check_name, check_nik, check_phone, neutralize,
+    InvalidInput, Phone, check_consent, check_details, check_name, check_nik, check_phone, clean_text, neutralize,
 )
 from .state import State
 
@@ -36,8 +36,12 @@ def find_service(services: Sequence[Service], code_or_name: str) -> Service | No
     return None
 
 
-def validate(fields: Mapping[str, object], service: Service | None) -> dict[str, str]:
-    """Clean register values for a submission, or InvalidInput with one message per bad field."""
+def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Register values for a submission, and one message per bad field (empty when all is well).
+
+    Values of bad fields are kept as typed (cleaned), so a channel that must not drop a
+    response (a Google Form) can still store it for staff to follow up.
+    """
     errors: dict[str, str] = {}
     if service is None or not service.active:
         errors["layanan"] = "Layanan ini tidak tersedia. Pilih layanan dari daftar."
@@ -56,13 +60,28 @@ def validate(fields: Mapping[str, object], service: Service | None) -> dict[str,
     error = check_consent(fields.get("setuju"))
     if error:
         errors["setuju"] = error
+    values = {
+        "Layanan": service.name if service else clean_text(fields.get("layanan")),
+        "Nama": neutralize(name), "NIK": neutralize(nik),
+        "WhatsApp": staff_phone(phone) if phone else neutralize(clean_text(fields.get("wa"))),
+        "Keterangan": neutralize(details),
+    }
+    return values, errors
+
+
+def validate(fields: Mapping[str, object], service: Service | None) -> dict[str, str]:
+    """Clean register values for a submission, or InvalidInput with one message per bad field."""
+    values, errors = check(fields, service)
     if errors:
         raise InvalidInput(errors)
-    assert service is not None and phone is not None
-    return {
-        "Layanan": service.name, "Nama": neutralize(name), "NIK": nik,
-        "WhatsApp": staff_phone(phone), "Keterangan": neutralize(details),
-    }
+    return values
+
+
+def register_row(ticket: str, values: Mapping[str, str], channel: Channel, stamp: str,
+                 status: Status = Status.BARU, note: str = "") -> dict[str, str]:
+    """A whole Permohonan row for a new request."""
+    return {"Tiket": ticket, "Masuk": stamp, "Saluran": channel.value, "Status": status.value,
+            "Catatan": note, "Diperbarui": stamp, "Notifikasi": "", **values}
 
 
 def submit(state: State, prefix: str, services: Sequence[Service], service_code: str,
@@ -75,7 +94,5 @@ def submit(state: State, prefix: str, services: Sequence[Service], service_code:
     values = validate(fields, service)
     ticket = new_ticket(prefix, state.is_known_ticket)
     stamp = format_time(now)
-    row = {"Tiket": ticket, "Masuk": stamp, "Saluran": channel.value, "Status": Status.BARU.value,
-           "Catatan": "", "Diperbarui": stamp, "Notifikasi": "", **values}
-    state.enqueue(ticket, values["Layanan"], row, stamp)
+    state.enqueue(ticket, values["Layanan"], register_row(ticket, values, channel, stamp), stamp)
     return ticket

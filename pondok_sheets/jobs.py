@@ -80,6 +80,25 @@ def digest_is_due(office: "Office", now: datetime, last: datetime | None) -> boo
     return last is None or last.date() < now.date()
 
 
+def form_job(office: "Office", now: datetime, max_sends: int = 500) -> tuple[bool, str]:
+    """Look for a linked Google Form's responses tab (once a day: a form may be linked any time)."""
+    from .form_import import find_form_tab
+    from .stores.base import StoreError
+
+    try:
+        found = find_form_tab(office)
+    except StoreError as error:
+        return False, str(error)
+    return True, f"tab jawaban: {found}" if found else "tidak ada Google Form tertaut"
+
+
+def form_is_due(office: "Office", now: datetime, last: datetime | None) -> bool:
+    """Daily, only for a Google Sheet whose responses tab is not named in PONDOK_FORM_TAB."""
+    if not office.settings.uses_google or office.settings.form_tab:
+        return False
+    return last is None or last.date() < now.date()
+
+
 @dataclass(frozen=True)
 class Job:
     """A named job and when it is due."""
@@ -89,7 +108,8 @@ class Job:
     run: Callable[["Office", datetime, int], tuple[bool, str]]
 
 
-JOBS = (Job("sinkron", sync_is_due, sync_job), Job("ringkasan pagi", digest_is_due, digest_job))
+JOBS = (Job("google form", form_is_due, form_job), Job("sinkron", sync_is_due, sync_job),
+        Job("ringkasan pagi", digest_is_due, digest_job))
 
 
 def flush_now(office: "Office", now: datetime) -> str | None:

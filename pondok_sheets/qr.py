@@ -11,6 +11,7 @@ import qrcode.image.svg
 from qrcode.constants import ERROR_CORRECT_M
 
 from .config import Settings
+from .register.forms import prefilled
 from .register.model import Service
 
 FIXED = ("beranda", "cek", "wa")
@@ -40,7 +41,9 @@ def chat_link(settings: Settings) -> str:
 def targets(settings: Settings, services: Sequence[Service], fallback: str = "http://localhost:8080") -> dict[str, QrTarget]:
     """Every QR code the office can print, by name (a service's code, `beranda`, `cek`, `wa`)."""
     base = base_url(settings, fallback)
-    found = {s.code.casefold(): QrTarget(s.code, s.name, f"{base}/ajukan/{s.code}") for s in services}
+    # A service with a Google Form in Layanan's Formulir column is applied for there, service pre-filled.
+    found = {s.code.casefold(): QrTarget(s.code, s.name, prefilled(s.form_url, s.name) if s.form_url
+                                         else f"{base}/ajukan/{s.code}") for s in services}
     found["beranda"] = QrTarget("beranda", f"Layanan Kantor Desa {settings.village}", f"{base}/")
     found["cek"] = QrTarget("cek", "Cek status permohonan", f"{base}/cek")
     if settings.office_wa is not None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .announce import Announcing
+from .form_import import form_tab, import_responses
 from .intake import find_service, format_time
 from .register.catalog import services_from_rows
 from .register.changes import due_announcements, fingerprint, is_walkin, read_requests, walkin_cells, walkin_key
@@ -49,7 +50,7 @@ class CycleReport:
     unplaced: int = 0
     waiting: int = 0  # changes held back: settling, quiet hours, or this run's budget
     error: str = ""
-    details: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -65,6 +66,8 @@ class CycleReport:
             line += f", {self.waiting} kabar menunggu (jeda/jam tenang)"
         if self.unplaced:
             line += f", {self.unplaced} sel menunggu baris ditemukan"
+        for warning in self.warnings:
+            line += f". PERHATIAN: {warning}"
         return f"GAGAL: {self.error} ({line})" if self.error else line
 
 
@@ -98,13 +101,19 @@ class SyncCycle(Announcing):
     def _run(self) -> None:
         links = self.messenger.confirms_later
         specs = [PERMOHONAN, LAYANAN, PESAN] + ([KIRIM_WA] if links else [])
-        tables = self.store.read([s.name for s in specs], headers_only=[LOG.name])
+        form = form_tab(self.office)
+        tables = self._read([s.name for s in specs], form)
         for spec in specs + [LOG]:
             tables[spec.name].require(spec)
         self.services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers)])
         self.wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
         requests = read_requests(tables[PERMOHONAN.name])
         present = {r.ticket for r in requests if r.ticket}
+        if form in tables:
+            try:
+                self.writes[form] = import_responses(self.office, tables[form], requests, self.stamp, self.services)
+            except MissingHeader as error:  # the rest of the register must not wait for the form
+                self.report.warnings.append(str(error))
 
         pending = self.state.pending()
         self.state.mark_flushed([q.ticket for q in pending if q.ticket in present], self.stamp)
@@ -136,6 +145,17 @@ class SyncCycle(Announcing):
 
         self._save_snapshot(requests + new_requests)
         self._write_back(new_rows, deliveries.ids, links)
+
+    def _read(self, names: list[str], form: str) -> dict:
+        """The one read of the cycle; a responses tab found earlier but since deleted is forgotten."""
+        try:
+            return self.store.read(names + ([form] if form else []), headers_only=[LOG.name])
+        except StoreError as error:
+            if not form or self.settings.form_tab or f"'{form}'" not in str(error):
+                raise
+            log.warning("responses tab %r is gone; forgetting it", form)
+            self.state.set_meta("form_tab", "")
+            return self.store.read(names, headers_only=[LOG.name])
 
     def _write_back(self, new_rows: list[dict[str, str]], delivered: list[str], links: bool) -> None:
         writes_done = 0

@@ -31,6 +31,9 @@ class Passthrough(TableStore):
     def update_many(self, writes):
         return self.inner.update_many(writes)
 
+    def tab_names(self):
+        return self.inner.tab_names()
+
     def prepare(self, specs=TABS):
         return self.inner.prepare(specs)
 

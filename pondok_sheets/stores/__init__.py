@@ -5,7 +5,7 @@ from ..config import Settings
 from ..register.catalog import DEFAULT_SERVICES, service_to_row
 from ..register.messages import DEFAULT_WORDING
 from ..register.changes import legacy_text, read_requests, walkin_key
-from ..register.model import KIRIM_WA, LAYANAN, PERMOHONAN, PESAN, TABS, Request, Status
+from ..register.model import KIRIM_WA, LAYANAN, PERMOHONAN, PESAN, TABS, Request, Status, TabSpec
 from ..register.table import CellWrite, RowKey
 from .base import StoreError, TableStore
 from .local import LocalStore
@@ -22,7 +22,7 @@ def open_store(settings: Settings) -> TableStore:
     return LocalStore(settings.data_dir / "register.sqlite3")
 
 
-def prepare_register(store: TableStore, with_links: bool = False) -> list[str]:
+def prepare_register(store: TableStore, with_links: bool = False, extra: tuple[TabSpec, ...] = ()) -> list[str]:
     """Create missing tabs and headers, then seed Layanan and Pesan if they are empty.
 
     Rows already in Permohonan when its Notifikasi column is created (an office's existing
@@ -30,7 +30,7 @@ def prepare_register(store: TableStore, with_links: bool = False) -> list[str]:
     service never messages every resident in the office's history.
     """
     untold = _rows_without_notifikasi(store)
-    done = store.prepare(TABS + ((KIRIM_WA,) if with_links else ()))
+    done = store.prepare(TABS + ((KIRIM_WA,) if with_links else ()) + extra)
     if untold:
         missed = store.update(PERMOHONAN.name, [
             CellWrite(RowKey(ticket=r.ticket) if r.ticket else walkin_key(r), "Notifikasi",

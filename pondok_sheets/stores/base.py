@@ -46,5 +46,9 @@ class TableStore(ABC):
         return self.update_many({tab: writes}) if writes else []
 
     @abstractmethod
+    def tab_names(self) -> list[str]:
+        """The names of every tab, in order (one request)."""
+
+    @abstractmethod
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
         """Create missing tabs and headers; returns what was done, in Bahasa Indonesia."""

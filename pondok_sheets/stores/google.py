@@ -191,6 +191,10 @@ class GoogleStore(TableStore):
                 grid[r][index] = cell_text(row[0], header) if row else ""
         return Table(tab, grid)
 
+    def tab_names(self) -> list[str]:
+        meta = self._call("fetch_sheet_metadata", params={"fields": "sheets.properties.title"})
+        return [sheet["properties"]["title"] for sheet in meta.get("sheets", [])]
+
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
         from .google_setup import prepare_sheet
 

@@ -78,6 +78,10 @@ class LocalStore(TableStore):
             db.execute("COMMIT")
         return missed
 
+    def tab_names(self) -> list[str]:
+        with closing(self.connect()) as db:
+            return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
         done = []
         with closing(self.connect()) as db:
