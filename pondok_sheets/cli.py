@@ -259,6 +259,26 @@ def poster(app: Flask, out: str, code: str | None) -> None:
 
 
 @cli.command()
+@click.option("--bulan", required=True, metavar="TAHUN-BULAN", help="Bulan rekap, misalnya 2026-11.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="rekap.xlsx atau rekap.csv")
+@with_app
+def rekap(app: Flask, bulan: str, out: str) -> None:
+    """Rekap bulanan untuk kecamatan: baris register bulan itu dan ringkasan per layanan dan saluran."""
+    from pathlib import Path
+
+    from .report import build_rekap, parse_month, write_rekap
+    from .stores import StoreError
+
+    try:
+        year, month = parse_month(bulan)
+        files = write_rekap(build_rekap(app.extensions["pondok"], year, month), Path(out))
+    except (ValueError, StoreError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    click.echo("Rekap disimpan: " + ", ".join(str(f) for f in files))
+
+
+@cli.command()
 @click.option("--jumlah", default=5, show_default=True, type=int, help="Berapa permohonan contoh.")
 @with_app
 def demo(app: Flask, jumlah: int) -> None:

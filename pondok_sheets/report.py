@@ -1,0 +1,126 @@
+"""`rekap`: the monthly report a desa sends to the kecamatan, as .xlsx (two sheets) or .csv.
+
+The rows sheet carries the register's rows of the month (personal data, for the office's
+own archive); the summary carries only counts and durations, never a NIK or a number.
+"""
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .register.calendar import working_days_between
+from .register.model import PERMOHONAN, Channel, Status
+from .register.stats import DONE, parse_day
+from .register.validation import unneutralize
+
+if TYPE_CHECKING:
+    from .office import Office
+
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+SUMMARY_HEADERS = ("Layanan", "Jumlah", *(c.value for c in Channel), "Selesai", "Selesai tepat waktu",
+                   "Median hari kerja", "Janji (hari kerja)")
+
+
+@dataclass
+class Rekap:
+    """One month of the register."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    summary: list[list[object]]
+
+
+def build_rekap(office: "Office", year: int, month: int) -> Rekap:
+    """Read the register once and summarise the requests received in that month."""
+    table = office.store.read([PERMOHONAN.name])[PERMOHONAN.name]
+    table.require(PERMOHONAN)
+    headers = [h for h in table.headers if h]
+    records = [values for _, values in table.records(headers)
+               if (day := parse_day(values.get("Masuk", ""))) and (day.year, day.month) == (year, month)]
+    services = office.services(active_only=False)
+    promised = {s.name: s.days for s in services}
+    done_at = office.state.first_seen(DONE)
+    per_service: dict[str, dict] = {}
+    for values in records:
+        name = values["Layanan"] or "(tanpa layanan)"
+        entry = per_service.setdefault(name, {"total": 0, "channels": Counter(), "days": []})
+        entry["total"] += 1
+        entry["channels"][values["Saluran"]] += 1
+        if (Status.parse(values["Status"]) or Status.BARU).value in DONE:
+            received = parse_day(values["Masuk"])
+            finished = parse_day(done_at.get(values["Tiket"], "")) or parse_day(values["Diperbarui"])
+            if received and finished and finished >= received:
+                entry["days"].append(working_days_between(received, finished))
+    order = [s.name for s in services] + sorted(set(per_service) - set(promised))
+    summary: list[list[object]] = []
+    for name in order:
+        entry = per_service.get(name)
+        if entry is None:
+            continue
+        days = entry["days"]
+        limit = promised.get(name)
+        summary.append([name, entry["total"], *(entry["channels"].get(c.value, 0) for c in Channel), len(days),
+                        sum(d <= limit for d in days) if limit is not None else "",
+                        statistics.median(days) if days else "", limit if limit is not None else ""])
+    totals = [sum(row[i] for row in summary if isinstance(row[i], int)) for i in range(1, 2 + len(Channel) + 2)]
+    summary.append(["Jumlah", *totals, "", ""])
+    rows = [[unneutralize(values.get(h, "")) for h in headers] for values in records]
+    title = f"Rekap layanan Kantor Desa {office.settings.village}, {MONTHS[month - 1]} {year}"
+    return Rekap(title, headers, rows, summary)
+
+
+def write_rekap(rekap: Rekap, out: Path) -> list[Path]:
+    """Write the report; .xlsx holds both sheets, .csv writes the summary and a `-permohonan.csv` beside it."""
+    if out.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        book = Workbook()
+        summary = book.active
+        summary.title = "Ringkasan"
+        summary.append([rekap.title])
+        summary["A1"].font = Font(bold=True, size=13)
+        summary.append(list(SUMMARY_HEADERS))
+        for cell in summary[2]:
+            cell.font = Font(bold=True)
+        for row in rekap.summary:
+            summary.append(row)
+        summary.column_dimensions["A"].width = 42
+        rows = book.create_sheet("Permohonan")
+        rows.append(rekap.headers)
+        for cell in rows[1]:
+            cell.font = Font(bold=True)
+        for row in rekap.rows:
+            rows.append([str(v) for v in row])  # as text: a NIK must not become 3.2E+15
+        rows.freeze_panes = "A2"
+        book.save(out)
+        return [out]
+    if out.suffix.lower() == ".csv":
+        detail = out.with_name(out.stem + "-permohonan.csv")
+        with open(out, "w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel opens it right
+            writer = csv.writer(handle)
+            writer.writerow([rekap.title])
+            writer.writerow(SUMMARY_HEADERS)
+            writer.writerows(rekap.summary)
+        with open(detail, "w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(rekap.headers)
+            writer.writerows(rekap.rows)
+        return [out, detail]
+    raise ValueError("Nama file rekap harus berakhiran .xlsx atau .csv")
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """'2026-11' -> (2026, 11); ValueError with a message in Bahasa Indonesia otherwise."""
+    try:
+        day = date.fromisoformat(text.strip() + "-01")
+    except ValueError:
+        raise ValueError(f"--bulan harus tahun-bulan, misalnya 2026-11 (sekarang: {text!r})") from None
+    return day.year, day.month
