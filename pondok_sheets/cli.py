@@ -295,6 +295,23 @@ def demo(app: Flask, jumlah: int) -> None:
     click.echo(report.summary())
 
 
+@cli.command()
+def panduan() -> None:
+    """Perbarui tabel status di docs/panduan-petugas.md dari kalimat Pesan bawaan."""
+    from .guide import GUIDE, refresh_guide
+
+    click.echo(f"{GUIDE} diperbarui." if refresh_guide() else f"{GUIDE} sudah sesuai.")
+
+
+def _register_setup() -> None:
+    from .setup_wizard import setup
+
+    cli.add_command(setup)
+
+
+_register_setup()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point for `python main.py`."""
     cli.main(args=argv, prog_name="python main.py")
