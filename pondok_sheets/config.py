@@ -59,6 +59,7 @@ class Settings:
     wa_template: str = ""
     wa_template_lang: str = "id"
     wa_business_id: str = ""  # the WhatsApp Business Account id, for `doctor` to check the template
+    log_keep_days: int = 0  # move Log rows older than this to "Log Arsip"; 0 keeps everything in Log
     form_tab: str = ""  # the linked Google Form's responses tab; empty: found by its timestamp header
     form_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the office's own question titles
     sheets_api_url: str = ""  # only for tests: where the fake Sheets API listens
@@ -194,6 +195,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_WA_TEMPLATE": ("wa_template", _text),
     "PONDOK_WA_TEMPLATE_LANG": ("wa_template_lang", _text),
     "PONDOK_WA_BUSINESS_ID": ("wa_business_id", _text),
+    "PONDOK_LOG_KEEP_DAYS": ("log_keep_days", _int(0)),
     "PONDOK_FORM_TAB": ("form_tab", _text),
     "PONDOK_FORM_FIELDS": ("form_fields", _form_fields),
     "PONDOK_SHEETS_API_URL": ("sheets_api_url", _url),

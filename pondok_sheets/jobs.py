@@ -99,6 +99,23 @@ def form_is_due(office: "Office", now: datetime, last: datetime | None) -> bool:
     return last is None or last.date() < now.date()
 
 
+def log_job(office: "Office", now: datetime, max_sends: int = 500) -> tuple[bool, str]:
+    """Log hygiene: numbers masked, old rows archived (PONDOK_LOG_KEEP_DAYS)."""
+    from .log_hygiene import tidy_log
+    from .register.table import MissingHeader
+    from .stores.base import StoreError
+
+    try:
+        return True, tidy_log(office, now)
+    except (StoreError, MissingHeader) as error:
+        return False, str(error)
+
+
+def daily(office: "Office", now: datetime, last: datetime | None) -> bool:
+    """Once a day, at the first tick of the day."""
+    return last is None or last.date() < now.date()
+
+
 @dataclass(frozen=True)
 class Job:
     """A named job and when it is due."""
@@ -109,7 +126,7 @@ class Job:
 
 
 JOBS = (Job("google form", form_is_due, form_job), Job("sinkron", sync_is_due, sync_job),
-        Job("ringkasan pagi", digest_is_due, digest_job))
+        Job("ringkasan pagi", digest_is_due, digest_job), Job("kebersihan log", daily, log_job))
 
 
 def flush_now(office: "Office", now: datetime) -> str | None:

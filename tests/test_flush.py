@@ -31,6 +31,9 @@ class Passthrough(TableStore):
     def update_many(self, writes):
         return self.inner.update_many(writes)
 
+    def delete_rows(self, tab, keys):
+        return self.inner.delete_rows(tab, keys)
+
     def tab_names(self):
         return self.inner.tab_names()
 

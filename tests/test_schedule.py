@@ -245,3 +245,46 @@ def test_the_scheduler_starts_with_its_jobs_and_stops_cleanly(app):
         scheduler.shutdown(wait=True)
     assert not scheduler.running
     time.sleep(0.1)
+
+
+@pytest.mark.parametrize("store_kind", ["local", "google"])
+def test_log_hygiene_masks_numbers_and_archives_old_rows_without_losing_any(settings, staff, store_kind):
+    app = create_app(dataclasses.replace(settings, log_keep_days=30), {"TESTING": True})
+    office = app.extensions["pondok"]
+    old = office.submit("SKD", VALID, Channel.FORM, at("2026-09-01 09:00"))
+    office.sync(at("2026-09-01 09:00"))
+    recent = office.submit("SKD", VALID, Channel.FORM, at("2026-11-20 09:00"))
+    office.sync(at("2026-11-20 09:00"))
+    staff.add_row({"Waktu": "2026-11-21 08:00", "Tiket": recent, "Kepada": "0812-3456-7801", "Jenis": "manual",
+                   "Hasil": "dicatat petugas"}, tab="Log")
+    result = run_due(office, at("2026-11-27 09:00"))
+    assert result.ran["kebersihan log"] == "1 nomor disamarkan, 1 baris dipindah ke Log Arsip"
+    log = staff.rows("Log")
+    assert [r["Tiket"] for r in log] == [recent, recent]
+    assert all("3456" not in r["Kepada"] for r in log) and log[1]["Kepada"] == "62812*****801"
+    (archived,) = staff.rows("Log Arsip")
+    assert archived["Tiket"] == old and archived["Hasil"] == "terkirim"
+    assert "kebersihan log" not in run_due(office, at("2026-11-27 10:00")).ran  # once a day
+
+
+def test_a_crash_while_archiving_loses_no_log_row(settings, staff):
+    from pondok_sheets.office import Office
+
+    from .test_flush import Passthrough, ProcessDied
+
+    class DiesWhileArchiving(Passthrough):
+        def append(self, tab, rows):
+            if tab == "Log Arsip":
+                raise ProcessDied
+            super().append(tab, rows)
+
+    app = create_app(dataclasses.replace(settings, log_keep_days=30), {"TESTING": True})
+    office = app.extensions["pondok"]
+    old = office.submit("SKD", VALID, Channel.FORM, at("2026-09-01 09:00"))
+    office.sync(at("2026-09-01 09:00"))
+    dying = Office(office.settings, DiesWhileArchiving(office.store), office.state, office.messenger, office.wa)
+    with pytest.raises(ProcessDied):
+        run_due(dying, at("2026-11-27 09:00"))
+    assert staff.rows("Log") == []  # deleted from Log, held locally
+    run_due(Office.from_settings(office.settings), at("2026-11-28 09:00"))
+    assert [r["Tiket"] for r in staff.rows("Log Arsip")] == [old]

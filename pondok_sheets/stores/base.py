@@ -5,7 +5,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
 from ..register.model import TABS, TabSpec
-from ..register.table import CellWrite, Table
+from ..register.table import CellWrite, RowKey, Table
 
 
 class StoreError(RuntimeError):
@@ -44,6 +44,10 @@ class TableStore(ABC):
     def update(self, tab: str, writes: Sequence[CellWrite]) -> list[CellWrite]:
         """`update_many` for one tab."""
         return self.update_many({tab: writes}) if writes else []
+
+    @abstractmethod
+    def delete_rows(self, tab: str, keys: Sequence[RowKey]) -> list[RowKey]:
+        """Delete the rows with these keys (found right before deleting); returns keys not found."""
 
     @abstractmethod
     def tab_names(self) -> list[str]:

@@ -19,7 +19,7 @@ from gspread.exceptions import APIError
 
 from ..config import Settings
 from ..register.model import TABS, TabSpec, header_key
-from ..register.table import CellWrite, MissingHeader, Table
+from ..register.table import CellWrite, MissingHeader, RowKey, Table
 from .base import StoreError, TableStore
 from .sheets_client import BoundedSheetsClient, column_letter, explain, load_credentials, quote_tab
 
@@ -190,6 +190,30 @@ class GoogleStore(TableStore):
             for r, row in enumerate(columns[f"{tab}:{index}"][1:], start=1):
                 grid[r][index] = cell_text(row[0], header) if row else ""
         return Table(tab, grid)
+
+    def delete_rows(self, tab: str, keys: Sequence[RowKey]) -> list[RowKey]:
+        if not keys:
+            return []
+        meta = self._call("fetch_sheet_metadata", params={"fields": "sheets.properties(sheetId,title)"})
+        sheet_id = next(s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == tab)
+        if tab not in self._headers:
+            self.read([], headers_only=[tab])
+        before = Table(tab, [self._headers[tab]])
+        positions = {h: before.column(h) for k in keys for h, _ in k.cells}
+        if any(i is None for i in positions.values()):
+            raise MissingHeader(tab, next(h for h, i in positions.items() if i is None))
+        columns = self._refresh_headers({tab: sorted(set(positions.values()))})  # type: ignore[arg-type]
+        now = Table(tab, [self._headers[tab]])
+        if any(now.column(h) != i for h, i in positions.items()):
+            raise StoreError(f"Urutan kolom tab {tab} berubah; baris dihapus pada kesempatan berikutnya.")
+        found = self._key_table(tab, now, positions, columns).locate(keys)  # type: ignore[arg-type]
+        # Bottom-up, so deleting one row does not shift the next one to delete.
+        requests = [{"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                                   "startIndex": row - 1, "endIndex": row}}}
+                    for row in sorted(found.values(), reverse=True)]
+        if requests:
+            self._call("batch_update", {"requests": requests})
+        return [k for k in keys if k not in found]
 
     def tab_names(self) -> list[str]:
         meta = self._call("fetch_sheet_metadata", params={"fields": "sheets.properties.title"})

@@ -11,7 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 from ..register.model import TABS, TabSpec, header_key
-from ..register.table import CellWrite, Table
+from ..register.table import CellWrite, RowKey, Table
 from .base import StoreError, TableStore
 
 
@@ -77,6 +77,15 @@ class LocalStore(TableStore):
                                (write.value, rowids[found[write.key] - 2]))
             db.execute("COMMIT")
         return missed
+
+    def delete_rows(self, tab: str, keys: Sequence[RowKey]) -> list[RowKey]:
+        with closing(self.connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            grid, rowids = self._grid(db, tab)
+            found = Table(tab, grid).locate(keys)
+            db.executemany(f"DELETE FROM {_quote(tab)} WHERE rowid = ?", [(rowids[n - 2],) for n in found.values()])
+            db.execute("COMMIT")
+        return [k for k in keys if k not in found]
 
     def tab_names(self) -> list[str]:
         with closing(self.connect()) as db:
