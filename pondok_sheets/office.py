@@ -5,16 +5,15 @@ Web pages, CLI commands and scheduled jobs are thin callers of these methods.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .config import Settings, ensure_secret_key
 from .intake import submit
 from .messengers import Messenger, make_messenger
-from .register.catalog import DEFAULT_SERVICES, services_from_rows
+from .register.catalog import DEFAULT_SERVICES, service_from_dict, service_to_dict, services_from_rows
 from .register.model import LAYANAN, PERMOHONAN, Channel, Service, Status
 from .register.table import CellWrite, MissingHeader, RowKey
 from .register.tickets import normalize_ticket
@@ -24,6 +23,9 @@ from .stores import StoreError, TableStore, open_store, prepare_register
 from .sync import CycleReport, SyncCycle
 from .whatsapp.inbox import process_inbox
 from .whatsapp.state import WhatsAppState
+
+if TYPE_CHECKING:
+    from .whatsapp.inbox import InboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ class Office:
     messenger: Messenger
     wa: WhatsAppState
     on_submit: Callable[[], None] = field(default=lambda: None)  # `serve` flushes soon after a submission
-    inbox: Any = None  # the InboxWorker handling webhook events, set by create_app
+    inbox: "InboxWorker | None" = None  # handles webhook events after the answer; set by create_app
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Office":
@@ -66,15 +68,14 @@ class Office:
     def services(self, active_only: bool = True) -> list[Service]:
         """The catalogue as of the last sync (no request to the register)."""
         rows = self.state.meta("services")
-        services = [Service(**{**r, "requirements": tuple(r["requirements"])}) for r in rows] if rows \
-            else list(DEFAULT_SERVICES)
+        services = [service_from_dict(r) for r in rows] if rows else list(DEFAULT_SERVICES)
         return [s for s in services if s.active or not active_only]
 
     def refresh_catalog(self) -> None:
         """Read Layanan once and keep it for pages (used before the first sync)."""
         table = self.store.read([LAYANAN.name])[LAYANAN.name]
         services = services_from_rows([v for _, v in table.records(LAYANAN.headers)])
-        self.state.set_meta("services", [s.__dict__ | {"requirements": list(s.requirements)} for s in services])
+        self.state.set_meta("services", [service_to_dict(s) for s in services])
 
     def submit(self, service_code: str, fields: Mapping[str, object], channel: Channel,
                now: datetime | None = None) -> str:

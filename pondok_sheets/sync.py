@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .announce import Announcing
 from .form_import import form_tab, import_responses
 from .intake import find_service, format_time
-from .register.catalog import services_from_rows
+from .register.catalog import service_to_dict, services_from_rows
 from .register.changes import due_announcements, fingerprint, is_walkin, read_requests, walkin_cells, walkin_key
 from .register.messages import wording_from_rows
 from .register.model import KIRIM_WA, LAYANAN, LOG, PERMOHONAN, PESAN, REQUEST_FIELDS, Request
@@ -221,7 +221,7 @@ class SyncCycle(Announcing):
                          mask_name(unneutralize(r.name)))
             for r in requests if r.ticket
         ]
-        services = [s.__dict__ | {"requirements": list(s.requirements)} for s in self.services]
+        services = [service_to_dict(s) for s in self.services]
         wording = {getattr(s, "value", s): text for s, text in self.wording.items()}
         self.state.save_snapshot(statuses, {"services": services, "wording": wording, "synced_at": self.stamp},
                                  self.stamp)

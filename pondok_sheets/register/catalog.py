@@ -51,6 +51,16 @@ def service_to_row(service: Service) -> dict[str, str]:
     }
 
 
+def service_to_dict(service: Service) -> dict[str, object]:
+    """A service as plain JSON values, for the local snapshot."""
+    return {**service.__dict__, "requirements": list(service.requirements)}
+
+
+def service_from_dict(data: Mapping[str, object]) -> Service:
+    """The service `service_to_dict` wrote."""
+    return Service(**{**data, "requirements": tuple(data["requirements"])})  # type: ignore[arg-type]
+
+
 def services_from_rows(rows: list[Mapping[str, str]]) -> list[Service]:
     """Layanan tab rows as services; rows without a code or name are skipped."""
     services = []
