@@ -147,11 +147,9 @@ class State:
             db.execute("DELETE FROM snapshot")
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
                            [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses])
-            for s in statuses:
-                last = db.execute("SELECT status FROM history WHERE ticket = ? ORDER BY at DESC, rowid DESC "
-                                  "LIMIT 1", (s.ticket,)).fetchone()
-                if s.status and (last is None or last[0] != s.status):
-                    db.execute("INSERT OR IGNORE INTO history VALUES (?, ?, ?)", (s.ticket, s.status, now))
+            last = {t: status for t, (status, _) in self._latest_history(db).items()}
+            db.executemany("INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
+                           [(s.ticket, s.status, now) for s in statuses if s.status and last.get(s.ticket) != s.status])
             for key, value in meta.items():
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
@@ -184,9 +182,14 @@ class State:
     def status_since(self) -> dict[str, tuple[str, str]]:
         """Ticket -> (its latest status, when the sync first saw it), for the settle delay."""
         with self.connect() as db:
-            rows = db.execute("SELECT ticket, status, at FROM history h WHERE rowid = (SELECT rowid FROM history "
-                              "WHERE ticket = h.ticket ORDER BY at DESC, rowid DESC LIMIT 1)")
-            return {t: (s, at) for t, s, at in rows}
+            return self._latest_history(db)
+
+    @staticmethod
+    def _latest_history(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+        latest: dict[str, tuple[str, str]] = {}
+        for ticket, status, at in db.execute("SELECT ticket, status, at FROM history ORDER BY at, rowid"):
+            latest[ticket] = (status, at)  # later rows overwrite earlier ones
+        return latest
 
     def timeline(self, ticket: str) -> list[tuple[str, str]]:
         """(status, first seen) for each status the ticket has had, oldest first."""

@@ -18,11 +18,7 @@ class Status(str, Enum):
     @classmethod
     def parse(cls, text: str) -> "Status | None":
         """The status named by `text`, ignoring case and extra spaces; None if unknown."""
-        wanted = " ".join(str(text).split()).casefold()
-        for status in cls:
-            if status.value.casefold() == wanted:
-                return status
-        return None
+        return _STATUS_BY_KEY.get(" ".join(str(text).split()).casefold())
 
     @classmethod
     def names(cls) -> str:
@@ -30,6 +26,7 @@ class Status(str, Enum):
         return ", ".join(s.value for s in cls)
 
 
+_STATUS_BY_KEY = {status.value.casefold(): status for status in Status}
 FINISHED = frozenset({Status.SELESAI, Status.DITOLAK})
 
 

@@ -67,11 +67,13 @@ class Table:
 
     def records(self, headers: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
         """(sheet row number, header -> value) for every non-blank row."""
-        headers = list(headers)
+        columns = [(h, self.column(h)) for h in headers]  # looked up once, not per cell
         out = []
         for offset, row in enumerate(self.rows):
             if any(str(v).strip() for v in row):
-                out.append((offset + 2, {h: self.cell(row, h) for h in headers}))
+                width = len(row)
+                out.append((offset + 2, {h: str(row[i]).strip() if i is not None and i < width else ""
+                                         for h, i in columns}))
         return out
 
     def row_values(self, values: dict[str, str]) -> list[str]:
