@@ -65,8 +65,8 @@ class Announcing:
             prior = self.state.was_sent(request.ticket, key, request.notified)
             if prior is None:
                 notice = self._compose(request, Status.SIAP_DIAMBIL, phone, wording=REMINDER, kind="pengingat")
-                if not self._deliver(request, notice):
-                    continue
+                if self._deliver(request, notice) is None:
+                    continue  # try again at the next sync; a refusal for good counts as this reminder
                 prior = reminded_text(request.notified, number)
                 self.state.record_sent(request.ticket, key, request.notified, prior, self.stamp)
             results[request.ticket] = prior

@@ -41,7 +41,7 @@ def process_inbox(office: "Office", now: datetime, limit: int = 200) -> int:
             else:
                 _message(office, chat, data, now)
         except Exception:  # one bad event must not block the others; it is not retried
-            log.exception("webhook event %s could not be handled", event_id)
+            log.exception("a webhook %s event could not be handled", kind)  # its id encodes a number
         office.wa.mark_processed(event_id)
     return len(events)
 
