@@ -118,45 +118,6 @@ def sync(app: Flask) -> None:
         sys.exit(1)
 
 
-@cli.command("init-sheet")
-@with_app
-def init_sheet(app: Flask) -> None:
-    """Siapkan register: tab, judul kolom, pilihan Status, warna, perlindungan kolom, isi awal."""
-    from .stores import StoreError, prepare_register
-
-    from .form_import import find_form_tab
-    from .register.forms import TICKET
-    from .register.model import TabSpec
-
-    office = app.extensions["pondok"]
-    try:
-        form = find_form_tab(office) if office.settings.uses_google else ""
-        extra = (TabSpec(form, (TICKET,)),) if form else ()
-        done = prepare_register(office.store, with_links=office.settings.wa_provider == "links", extra=extra)
-        if form:
-            done.insert(0, f"Tab jawaban Google Form ditemukan: {form}.")
-    except StoreError as error:
-        click.echo(f"Gagal menyiapkan register: {error}", err=True)
-        sys.exit(1)
-    for line in done:
-        click.echo(f"- {line}")
-    click.echo("Register sudah siap." if done else "Register sudah siap; tidak ada yang perlu diubah.")
-    office.refresh_catalog()
-
-
-@cli.command()
-@with_app
-def doctor(app: Flask) -> None:
-    """Periksa pengaturan, akses ke register dan judul kolomnya; kode keluar 0 bila semua beres."""
-    from .doctor import examine, is_healthy
-
-    findings = examine(app.extensions["pondok"])
-    for finding in findings:
-        click.echo(f"[{finding.level}] {finding.text}")
-    if not is_healthy(findings):
-        sys.exit(1)
-
-
 @cli.command("set-status")
 @click.argument("ticket")
 @click.argument("status")
@@ -227,58 +188,6 @@ def _links_outbox(office: Any, limit: int, ticked: int | None) -> None:
 
 
 @cli.command()
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
-              help="File tujuan: .pdf untuk dicetak, .png untuk dibagikan di grup WhatsApp.")
-@click.option("--service", "--layanan", "code", default=None, metavar="KODE",
-              help="Poster satu layanan dengan kode QR besar.")
-@with_app
-def poster(app: Flask, out: str, code: str | None) -> None:
-    """Buat poster A4 berisi kode QR tiap layanan, chat WhatsApp dan cek status."""
-    from pathlib import Path
-
-    from .intake import find_service
-    from .posters import write_poster
-
-    office = app.extensions["pondok"]
-    services = office.services()
-    only = None
-    if code is not None:
-        only = find_service(services, code)
-        if only is None:
-            click.echo(f"Layanan '{code}' tidak ada atau tidak aktif. Kode yang ada: "
-                       f"{', '.join(s.code for s in services)}", err=True)
-            sys.exit(2)
-    try:
-        write_poster(office.settings, services, Path(out), only)
-    except ValueError as error:
-        click.echo(str(error), err=True)
-        sys.exit(2)
-    click.echo(f"Poster disimpan: {out}")
-    if not office.settings.public_url:
-        click.echo("PERINGATAN: PONDOK_PUBLIC_URL belum diisi; kode QR menunjuk ke http://localhost:8080.", err=True)
-
-
-@cli.command()
-@click.option("--bulan", required=True, metavar="TAHUN-BULAN", help="Bulan rekap, misalnya 2026-11.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="rekap.xlsx atau rekap.csv")
-@with_app
-def rekap(app: Flask, bulan: str, out: str) -> None:
-    """Rekap bulanan untuk kecamatan: baris register bulan itu dan ringkasan per layanan dan saluran."""
-    from pathlib import Path
-
-    from .report import build_rekap, parse_month, write_rekap
-    from .stores import StoreError
-
-    try:
-        year, month = parse_month(bulan)
-        files = write_rekap(build_rekap(app.extensions["pondok"], year, month), Path(out))
-    except (ValueError, StoreError) as error:
-        click.echo(str(error), err=True)
-        sys.exit(2)
-    click.echo("Rekap disimpan: " + ", ".join(str(f) for f in files))
-
-
-@cli.command()
 @click.option("--jumlah", default=5, show_default=True, type=int, help="Berapa permohonan contoh.")
 @with_app
 def demo(app: Flask, jumlah: int) -> None:
@@ -295,21 +204,14 @@ def demo(app: Flask, jumlah: int) -> None:
     click.echo(report.summary())
 
 
-@cli.command()
-def panduan() -> None:
-    """Perbarui tabel status di docs/panduan-petugas.md dari kalimat Pesan bawaan."""
-    from .guide import GUIDE, refresh_guide
-
-    click.echo(f"{GUIDE} diperbarui." if refresh_guide() else f"{GUIDE} sudah sesuai.")
-
-
-def _register_setup() -> None:
+def _register_more() -> None:
+    from . import cli_admin  # noqa: F401  (its commands join the group)
     from .setup_wizard import setup
 
     cli.add_command(setup)
 
 
-_register_setup()
+_register_more()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -137,7 +137,7 @@ def browser():
     if path is None:
         if os.environ.get("PONDOK_REQUIRE_BROWSER"):
             pytest.fail("Chromium is required (apt-get install chromium)")
-        pytest.skip("Chromium not installed: apt-get install chromium (see README, 'Tes')")
+        pytest.skip("Chromium not installed: apt-get install chromium (see the README, 'Two commands')")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
