@@ -14,6 +14,7 @@ from pondok_sheets import create_app
 from pondok_sheets.cli import cli
 from pondok_sheets.jobs import run_due
 from pondok_sheets.office import Office
+from pondok_sheets.register.model import Channel
 from pondok_sheets.stores import open_store, prepare_register
 
 from .conftest import at, google_settings
@@ -224,3 +225,15 @@ def test_doctor_points_out_a_form_without_the_ticket_column(sheets_api, tmp_path
     app = create_app(dataclasses.replace(settings), {"TESTING": True})
     result = app.test_cli_runner().invoke(cli, ["doctor"], obj=app)
     assert result.exit_code == 1 and f"[MASALAH] Kolom 'Tiket' belum ada di tab {TAB}." in result.output
+
+
+def test_a_responses_tab_deleted_between_syncs_does_not_stop_the_writes(sheets_api, tmp_path):
+    office, staff, sid = linked_office(sheets_api, tmp_path, rows=[response("2026-11-27 09:00:00", "Ani")])
+    office.sync(at("2026-11-27 09:01"))
+    sheets_api.delete_tab(sid, TAB)
+    ticket = office.submit("SKD", {"nama": "Budi", "nik": "3201010203850002", "wa": "0813-5555-0001",
+                                   "keterangan": "", "setuju": "ya"}, Channel.FORM)
+    staff.set(form_rows(staff)[0]["Tiket"], "Status", "Diproses")
+    report = office.sync(at("2026-11-27 09:10"))
+    assert report.ok and report.flushed == 1 and report.sent == 2
+    assert staff.row(ticket)["Notifikasi"].startswith("Baru · dikabari")

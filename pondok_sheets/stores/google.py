@@ -104,7 +104,8 @@ class GoogleStore(TableStore):
         tables = {}
         for tab, value_range in zip([*tabs, *headers_only], answer.get("valueRanges", [])):
             tables[tab] = Table(tab, to_grid(value_range.get("values", [])))
-            self._headers[tab] = tables[tab].headers
+        # What this read saw replaces what earlier ones did: a tab deleted since is forgotten.
+        self._headers = {tab: table.headers for tab, table in tables.items()}
         self._fresh.clear()
         return tables
 
@@ -149,7 +150,8 @@ class GoogleStore(TableStore):
             return []
         unknown = [tab for tab in writes if tab not in self._headers]
         if unknown:
-            self.read([], headers_only=unknown)
+            self._headers.update({tab: [] for tab in unknown})
+            self._refresh_headers()
         positions: dict[str, dict[str, int]] = {}
         for tab, tab_writes in writes.items():
             before = Table(tab, [self._headers[tab]])
@@ -197,7 +199,8 @@ class GoogleStore(TableStore):
         meta = self._call("fetch_sheet_metadata", params={"fields": "sheets.properties(sheetId,title)"})
         sheet_id = next(s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == tab)
         if tab not in self._headers:
-            self.read([], headers_only=[tab])
+            self._headers[tab] = []
+            self._refresh_headers()
         before = Table(tab, [self._headers[tab]])
         positions = {h: before.column(h) for k in keys for h, _ in k.cells}
         if any(i is None for i in positions.values()):
