@@ -4,6 +4,7 @@ A mixin of SyncCycle, split out so the cycle reads as its steps.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 
@@ -16,6 +17,13 @@ from .register.timing import in_quiet_hours, is_settled, reminded_text, reminder
 from .register.validation import Phone, mask_phone, parse_phone, unneutralize
 
 log = logging.getLogger(__name__)
+UNCERTAIN = "?belum pasti "  # ledger mark: the API never answered; followed by when
+UNCERTAIN_WAIT = timedelta(minutes=15)  # how long WhatsApp's own report is awaited before sending again
+
+
+def announcement_ref(ticket: str, key: str, basis: str) -> str:
+    """Names one announcement (ticket, what, since which Notifikasi), echoed back by WhatsApp."""
+    return f"pondok:{ticket}:{key}:{hashlib.sha256(basis.encode()).hexdigest()[:10]}"
 
 
 def ticket_link(public_url: str, ticket: str) -> str:
@@ -63,9 +71,10 @@ class Announcing:
                 continue
             key = f"{REMINDER} {number}"
             prior = self.state.was_sent(request.ticket, key, request.notified)
-            if prior is None:
-                notice = self._compose(request, Status.SIAP_DIAMBIL, phone, wording=REMINDER, kind="pengingat")
-                if self._deliver(request, notice) is None:
+            if prior is None or prior.startswith(UNCERTAIN):
+                notice = self._compose(request, Status.SIAP_DIAMBIL, phone, wording=REMINDER, kind="pengingat",
+                                       ref=announcement_ref(request.ticket, key, request.notified))
+                if self._deliver(request, notice, key) is None:
                     continue  # try again at the next sync; a refusal for good counts as this reminder
                 prior = reminded_text(request.notified, number)
                 self.state.record_sent(request.ticket, key, request.notified, prior, self.stamp)
@@ -82,15 +91,16 @@ class Announcing:
         """Tell the resident (once); returns the Notifikasi value to write."""
         request, status = due.request, due.status
         prior = self.state.was_sent(request.ticket, status.value, request.notified)
-        if prior is not None:
+        if prior is not None and not prior.startswith(UNCERTAIN):
             return prior
         if due.phone is None:
             result = not_sent_text(status, BAD_NUMBER)
             self._log(request.ticket, "-", "status", "", f"tidak terkirim: {BAD_NUMBER}", "")
             self.report.not_sent += 1
         else:
-            notice = self._compose(request, status, due.phone)
-            outcome = self._deliver(request, notice)
+            notice = self._compose(request, status, due.phone,
+                                   ref=announcement_ref(request.ticket, status.value, request.notified))
+            outcome = self._deliver(request, notice, status.value)
             if outcome is None:
                 return request.notified  # not sent yet: tried again at the next sync
             if outcome is False:
@@ -100,9 +110,25 @@ class Announcing:
         self.state.record_sent(request.ticket, status.value, request.notified, result, self.stamp)
         return result
 
-    def _deliver(self, request: Request, notice: Notice) -> bool | None:
-        """Send through the messenger and log it: True sent, False refused for good, None try later."""
+    def _deliver(self, request: Request, notice: Notice, key: str) -> bool | None:
+        """Send through the messenger and log it: True sent, False refused for good, None try later.
+
+        A send whose answer never came is marked in the ledger; the next syncs wait for
+        WhatsApp's own report of it (it carries `notice.ref`) and send again only after
+        UNCERTAIN_WAIT without one, so a time-out does not become a second message.
+        """
         assert notice.to is not None
+        mark = self.state.was_sent(request.ticket, key, request.notified) or ""
+        if mark.startswith(UNCERTAIN):
+            message_id = self.office.wa.ref_delivered(notice.ref)
+            if message_id:
+                self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
+                          "terkirim (dipastikan dari laporan WhatsApp)", message_id)
+                self.report.sent += 1
+                return True
+            if self.now - self._parse(mark[len(UNCERTAIN):]) < UNCERTAIN_WAIT:
+                self.report.waiting += 1
+                return None
         if self.sending_stopped:
             self.report.retry_later += 1
             return None
@@ -111,6 +137,8 @@ class Announcing:
         except MessengerError as error:
             self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
                       f"gagal: {error.reason}" if error.permanent else f"gagal sementara: {error.reason}", "")
+            if error.uncertain:
+                self.state.record_sent(request.ticket, key, request.notified, UNCERTAIN + self.stamp, self.stamp)
             if not error.permanent:
                 self.report.retry_later += 1
                 self.sending_stopped = error.reason if error.stop_all else ""
@@ -145,7 +173,7 @@ class Announcing:
             self._log(sent.ticket, mask_phone(sent.phone), sent.kind, sent.text, result, message_id)
 
     def _compose(self, request: Request, status: Status, phone: Phone, wording: Status | str | None = None,
-                 kind: str = "status") -> Notice:
+                 kind: str = "status", ref: str = "") -> Notice:
         service = find_service(self.services, request.service)
         values = {
             "nama": unneutralize(request.name), "tiket": request.ticket,
@@ -154,5 +182,5 @@ class Announcing:
             "tautan": ticket_link(self.settings.public_url, request.ticket),
         }
         return Notice(to=phone, text=render(self.wording[wording or status], values), kind=kind,
-                      ticket=request.ticket, status=status.value, params=template_params(values))
+                      ticket=request.ticket, status=status.value, params=template_params(values), ref=ref)
 

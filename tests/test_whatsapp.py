@@ -393,3 +393,40 @@ def test_doctor_checks_the_whatsapp_settings_against_the_api(cloud, wa_api):
     wa_api.token = "token-baru-di-meta"  # ours has expired: Meta answers 401, code 190
     result = runner.invoke(cli, ["doctor"], obj=cloud)
     assert result.exit_code == 1 and "[MASALAH] WhatsApp menolak: token WhatsApp kedaluwarsa" in result.output
+
+
+def _slow_meta(office, wa_api):
+    """Meta takes the message but its answer arrives after our time-out."""
+    office.messenger.client.config = dataclasses.replace(office.messenger.client.config, timeout=0.5)
+    wa_api.hang_next(1, seconds=3, after=True)
+
+
+def test_a_send_whose_answer_was_lost_is_confirmed_by_whatsapps_report_not_sent_twice(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    _slow_meta(office, wa_api)
+    report = office.sync(at("2026-11-27 09:00"))
+    assert report.retry_later == 1 and staff.row(ticket)["Notifikasi"] == ""
+    (sent,) = wa_api.sent  # it did go out
+    ref = sent.json["biz_opaque_callback_data"]
+    assert ref.startswith(f"pondok:{ticket}:Baru:")
+    office.sync(at("2026-11-27 09:02"))
+    assert len(wa_api.sent) == 1  # waiting for WhatsApp's report, not sending again
+    update = FakeGraphAPI.status_update(sent.message_id, "delivered", RESIDENT)
+    update["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = ref
+    post(cloud, update, wa_api=wa_api)
+    office.sync(at("2026-11-27 09:04"))
+    assert len(wa_api.sent) == 1
+    assert staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:04"
+    assert "terkirim (dipastikan dari laporan WhatsApp)" in [r["Hasil"] for r in staff.rows("Log")]
+
+
+def test_without_a_report_a_lost_send_is_sent_again_after_15_minutes(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    _slow_meta(office, wa_api)
+    office.sync(at("2026-11-27 09:00"))
+    office.sync(at("2026-11-27 09:10"))
+    assert len(wa_api.sent) == 1
+    office.sync(at("2026-11-27 09:16"))
+    assert len(wa_api.sent) == 2 and staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:16"

@@ -19,14 +19,16 @@ class MessengerError(RuntimeError):
     `permanent`: retrying this message cannot help (the number is not on WhatsApp), as
     opposed to a busy or unreachable API. `stop_all`: the office's set-up is wrong (an
     expired token): no message can go out until the operator acts, so the cycle stops
-    sending and every message stays pending.
+    sending and every message stays pending. `uncertain`: the API never answered, so the
+    message may or may not have gone out.
     """
 
-    def __init__(self, reason: str, permanent: bool = False, stop_all: bool = False):
+    def __init__(self, reason: str, permanent: bool = False, stop_all: bool = False, uncertain: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.stop_all = stop_all
+        self.uncertain = uncertain  # no answer: the message may have gone out
 
 
 class Messenger(ABC):

@@ -61,7 +61,17 @@ class CloudApiMessenger(Messenger):
         return message_id
 
     def payload(self, notice: Notice, as_template: bool) -> dict[str, Any]:
-        """The Graph API body for `notice`: template, interactive choices, or text."""
+        """The Graph API body for `notice`: template, interactive choices, or text.
+
+        `biz_opaque_callback_data` comes back in the message's status webhooks: it is how a
+        send whose answer was lost (a time-out) is recognised as delivered, not sent again.
+        """
+        body = self._body(notice, as_template)
+        if notice.ref:
+            body["biz_opaque_callback_data"] = notice.ref
+        return body
+
+    def _body(self, notice: Notice, as_template: bool) -> dict[str, Any]:
         to = notice.to.e164
         if as_template:
             return self._template(to, notice.params)
@@ -90,8 +100,11 @@ class CloudApiMessenger(Messenger):
             log.error("WhatsApp Cloud API refused every send until the set-up is fixed: [%s] %s — %s",
                       error.code, error.message, reason)
             return MessengerError(reason, stop_all=True)
-        if error.kind in ("retry", "uncertain"):
-            return MessengerError(f"WhatsApp sedang sibuk atau tidak menjawab ({error.code}); dicoba lagi")
+        if error.kind == "uncertain":
+            return MessengerError("WhatsApp tidak menjawab; dipastikan dari laporan WhatsApp sebelum dikirim ulang",
+                                  uncertain=True)
+        if error.kind == "retry":
+            return MessengerError(f"WhatsApp sedang sibuk ({error.code}); dicoba lagi")
         if error.kind == "window":
             return MessengerError("di luar jendela 24 jam dan PONDOK_WA_TEMPLATE belum diatur", permanent=True)
         return MessengerError(PERMANENT_REASONS.get(error.code, f"ditolak WhatsApp ({error.code})"), permanent=True)

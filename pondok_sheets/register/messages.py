@@ -70,6 +70,7 @@ class Notice:
     status: str = ""
     params: tuple[str, ...] = field(default=())
     choices: tuple[tuple[str, str], ...] = ()  # (reply id, title): buttons or a list where supported
+    ref: str = ""  # names this announcement, so a send whose answer was lost can be recognised later
 
 
 def render(template: str, values: Mapping[str, str]) -> str:

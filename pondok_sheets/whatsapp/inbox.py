@@ -47,6 +47,8 @@ def process_inbox(office: "Office", now: datetime, limit: int = 200) -> int:
 
 
 def _delivery(office: "Office", data: dict) -> None:
+    if data.get("ref"):
+        office.wa.note_ref(data["ref"], data["id"], data["status"])
     sent = office.wa.sent(data["id"])
     if sent is None:
         return  # not ours, or long forgotten

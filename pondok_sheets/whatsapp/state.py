@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS wa_sent (
     phone TEXT NOT NULL, text TEXT NOT NULL, params TEXT NOT NULL, via TEXT NOT NULL, at TEXT NOT NULL,
     delivery TEXT NOT NULL DEFAULT '', delivery_rank INTEGER NOT NULL DEFAULT 0,
     delivery_dirty INTEGER NOT NULL DEFAULT 0, resend_due INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS wa_refs (ref TEXT PRIMARY KEY, message_id TEXT NOT NULL, status TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS wa_contacts (ticket TEXT PRIMARY KEY, phone_hash TEXT NOT NULL, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS links_queue (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, ticket TEXT NOT NULL, status TEXT NOT NULL,
@@ -205,6 +206,19 @@ class WhatsAppState:
                                 "resend_due = max(resend_due, ?) WHERE message_id = ? AND delivery_rank < ?",
                                 (text, rank, int(resend), message_id, rank))
             return cursor.rowcount > 0
+
+    def note_ref(self, ref: str, message_id: str, status: str) -> None:
+        """A status webhook named one of our announcements (its `biz_opaque_callback_data`)."""
+        with self.state.connect() as db:
+            db.execute("INSERT INTO wa_refs VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET status = "
+                       "CASE WHEN excluded.status = 'failed' THEN wa_refs.status ELSE excluded.status END",
+                       (ref, message_id, status))
+
+    def ref_delivered(self, ref: str) -> str | None:
+        """The message id of the announcement `ref` if WhatsApp reported it sent, delivered or read."""
+        with self.state.connect() as db:
+            row = db.execute("SELECT message_id FROM wa_refs WHERE ref = ? AND status != 'failed'", (ref,)).fetchone()
+        return row[0] if row else None
 
     def due_resends(self) -> list[SentMessage]:
         """Free-text messages Meta refused for a closed window: each is resent once as the template."""

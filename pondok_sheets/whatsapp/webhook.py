@@ -66,4 +66,5 @@ def _message(message: dict[str, Any]) -> dict[str, Any]:
 def _status(status: dict[str, Any]) -> dict[str, Any]:
     errors = [e for e in status.get("errors", []) if isinstance(e, dict)]
     return {"id": str(status["id"]), "status": str(status["status"]), "timestamp": str(status.get("timestamp", "")),
-            "errors": [{"code": e.get("code"), "title": str(e.get("title", ""))} for e in errors]}
+            "errors": [{"code": e.get("code"), "title": str(e.get("title", ""))} for e in errors],
+            "ref": str(status.get("biz_opaque_callback_data", ""))}
