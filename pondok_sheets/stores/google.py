@@ -148,29 +148,10 @@ class GoogleStore(TableStore):
         writes = {tab: list(w) for tab, w in writes.items() if w}
         if not writes:
             return []
-        unknown = [tab for tab in writes if tab not in self._headers]
-        if unknown:
-            self._headers.update({tab: [] for tab in unknown})
-            self._refresh_headers()
-        positions: dict[str, dict[str, int]] = {}
-        for tab, tab_writes in writes.items():
-            before = Table(tab, [self._headers[tab]])
-            needed = {h for w in tab_writes for h, _ in w.key.cells}
-            needed |= {"Tiket"} if any(w.key.ticket for w in tab_writes) else set()
-            positions[tab] = {}
-            for header in needed:
-                index = before.column(header)
-                if index is None:
-                    raise MissingHeader(tab, header)
-                positions[tab][header] = index
-        # One request re-reads every header row and the key columns: rows are found where they are now.
-        columns = self._refresh_headers({tab: sorted(set(p.values())) for tab, p in positions.items()})
+        located = self._locate({tab: {w.key for w in tab_writes} for tab, tab_writes in writes.items()})
         data, missed = [], []
         for tab, tab_writes in writes.items():
-            now = Table(tab, [self._headers[tab]])
-            if any(now.column(h) != i for h, i in positions[tab].items()):
-                raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; ditulis pada sinkron berikutnya.")
-            found = self._key_table(tab, now, positions[tab], columns).locate({w.key for w in tab_writes})
+            now, found = located[tab]
             for write in tab_writes:
                 column = now.column(write.column)
                 if write.key not in found or column is None:
@@ -181,6 +162,36 @@ class GoogleStore(TableStore):
         if data:
             self._call("values_batch_update", body={"valueInputOption": "RAW", "data": data})
         return missed
+
+    def _locate(self, keys: Mapping[str, set[RowKey]]) -> dict[str, tuple[Table, dict[RowKey, int]]]:
+        """Where each key's row is now, per tab, and the tab's headers as they are now.
+
+        One request re-reads every header row and the key columns, right before the write
+        that follows; if staff moved a key column in between, nothing is written this time.
+        """
+        unknown = [tab for tab in keys if tab not in self._headers]
+        if unknown:
+            self._headers.update({tab: [] for tab in unknown})
+            self._refresh_headers()
+        positions: dict[str, dict[str, int]] = {}
+        for tab, tab_keys in keys.items():
+            before = Table(tab, [self._headers[tab]])
+            needed = {h for k in tab_keys for h, _ in k.cells}
+            needed |= {"Tiket"} if any(k.ticket for k in tab_keys) else set()
+            positions[tab] = {}
+            for header in needed:
+                index = before.column(header)
+                if index is None:
+                    raise MissingHeader(tab, header)
+                positions[tab][header] = index
+        columns = self._refresh_headers({tab: sorted(set(p.values())) for tab, p in positions.items()})
+        located = {}
+        for tab, tab_keys in keys.items():
+            now = Table(tab, [self._headers[tab]])
+            if any(now.column(h) != i for h, i in positions[tab].items()):
+                raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; dicoba lagi pada sinkron berikutnya.")
+            located[tab] = (now, self._key_table(tab, now, positions[tab], columns).locate(tab_keys))
+        return located
 
     @staticmethod
     def _key_table(tab: str, now: Table, positions: Mapping[str, int],
@@ -198,18 +209,7 @@ class GoogleStore(TableStore):
             return []
         meta = self._call("fetch_sheet_metadata", params={"fields": "sheets.properties(sheetId,title)"})
         sheet_id = next(s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == tab)
-        if tab not in self._headers:
-            self._headers[tab] = []
-            self._refresh_headers()
-        before = Table(tab, [self._headers[tab]])
-        positions = {h: before.column(h) for k in keys for h, _ in k.cells}
-        if any(i is None for i in positions.values()):
-            raise MissingHeader(tab, next(h for h, i in positions.items() if i is None))
-        columns = self._refresh_headers({tab: sorted(set(positions.values()))})  # type: ignore[arg-type]
-        now = Table(tab, [self._headers[tab]])
-        if any(now.column(h) != i for h, i in positions.items()):
-            raise StoreError(f"Urutan kolom tab {tab} berubah; baris dihapus pada kesempatan berikutnya.")
-        found = self._key_table(tab, now, positions, columns).locate(keys)  # type: ignore[arg-type]
+        _, found = self._locate({tab: set(keys)})[tab]
         # Bottom-up, so deleting one row does not shift the next one to delete.
         requests = [{"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
                                                    "startIndex": row - 1, "endIndex": row}}}
