@@ -13,26 +13,16 @@ from .cli import cli, with_app
 @with_app
 def init_sheet(app: Flask) -> None:
     """Siapkan register: tab, judul kolom, pilihan Status, warna, perlindungan kolom, isi awal."""
-    from .stores import StoreError, prepare_register
+    from .stores import StoreError
 
-    from .form_import import find_form_tab
-    from .register.forms import TICKET
-    from .register.model import TabSpec
-
-    office = app.extensions["pondok"]
     try:
-        form = find_form_tab(office) if office.settings.uses_google else ""
-        extra = (TabSpec(form, (TICKET,)),) if form else ()
-        done = prepare_register(office.store, with_links=office.settings.wa_provider == "links", extra=extra)
-        if form:
-            done.insert(0, f"Tab jawaban Google Form ditemukan: {form}.")
+        done = app.extensions["pondok"].prepare()
     except StoreError as error:
         click.echo(f"Gagal menyiapkan register: {error}", err=True)
         sys.exit(1)
     for line in done:
         click.echo(f"- {line}")
     click.echo("Register sudah siap." if done else "Register sudah siap; tidak ada yang perlu diubah.")
-    office.refresh_catalog()
 
 
 @cli.command()

@@ -14,7 +14,8 @@ from .config import Settings, ensure_secret_key
 from .intake import submit
 from .messengers import Messenger, make_messenger
 from .register.catalog import DEFAULT_SERVICES, service_from_dict, service_to_dict, services_from_rows
-from .register.model import LAYANAN, PERMOHONAN, Channel, Service, Status
+from .register.forms import TICKET
+from .register.model import LAYANAN, PERMOHONAN, Channel, Service, Status, TabSpec
 from .register.table import CellWrite, MissingHeader, RowKey
 from .register.tickets import normalize_ticket
 from .register.validation import clean_text, neutralize
@@ -54,9 +55,10 @@ class Office:
         office = cls(settings, open_store(settings), state, make_messenger(settings, state, wa), wa)
         if not office.state.meta("services"):
             try:
-                if not settings.uses_google:  # first start of the embedded default: seed it
-                    prepare_register(office.store, with_links=settings.wa_provider == "links")
-                office.refresh_catalog()
+                if settings.uses_google:
+                    office.refresh_catalog()
+                else:
+                    office.prepare()  # first start of the embedded default: seed it
             except (StoreError, MissingHeader) as error:  # pages fall back to the default catalogue
                 log.warning("could not read the catalogue at start-up: %s", error)
         return office
@@ -70,6 +72,19 @@ class Office:
         rows = self.state.meta("services")
         services = [service_from_dict(r) for r in rows] if rows else list(DEFAULT_SERVICES)
         return [s for s in services if s.active or not active_only]
+
+    def prepare(self) -> list[str]:
+        """What `init-sheet` does: tabs, headers and seed (the linked form's Tiket column too),
+        then the catalogue is read; returns what was done, in Bahasa Indonesia."""
+        from .form_import import find_form_tab
+
+        form = find_form_tab(self) if self.settings.uses_google else ""
+        done = prepare_register(self.store, with_links=self.settings.wa_provider == "links",
+                                extra=(TabSpec(form, (TICKET,)),) if form else ())
+        if form:
+            done.insert(0, f"Tab jawaban Google Form ditemukan: {form}.")
+        self.refresh_catalog()
+        return done
 
     def refresh_catalog(self) -> None:
         """Read Layanan once and keep it for pages (used before the first sync)."""

@@ -180,19 +180,13 @@ def _finish(target: Path) -> None:
     """init-sheet and doctor on the new settings, then the next steps."""
     from . import create_app
     from .doctor import examine, is_healthy
-    from .form_import import find_form_tab
-    from .register.forms import TICKET
-    from .register.model import TabSpec
-    from .stores import StoreError, prepare_register
+    from .stores import StoreError
 
     app = create_app(load_config(env_file=target))
     office = app.extensions["pondok"]
     click.echo("\nMenyiapkan register (init-sheet):")
     try:
-        form = find_form_tab(office) if office.settings.uses_google else ""
-        done = prepare_register(office.store, with_links=office.settings.wa_provider == "links",
-                                extra=(TabSpec(form, (TICKET,)),) if form else ())
-        office.refresh_catalog()
+        done = office.prepare()
     except StoreError as error:
         click.echo(f"- Gagal: {error}")
     else:
