@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .lock import RunLock
+from .register.table import MissingHeader
+from .stores.base import StoreError
 from .register.digest import compose_digest
 from .register.messages import Notice
 
@@ -43,6 +45,11 @@ class TickResult:
             return ["Tick lain sedang berjalan; tidak ada yang dikerjakan."]
         return [f"{name}: {text}" for name, text in self.ran.items()] + \
                [f"{name}: belum waktunya" for name in self.skipped]
+
+
+def run_lock(office: "Office") -> RunLock:
+    """The one lock every run takes: cron's tick, /tasks/tick, serve's jobs, a flush."""
+    return RunLock(office.settings.data_dir / "tick.lock")
 
 
 def sync_job(office: "Office", now: datetime, max_sends: int = 500) -> tuple[bool, str]:
@@ -83,12 +90,8 @@ def digest_is_due(office: "Office", now: datetime, last: datetime | None) -> boo
 def form_job(office: "Office", now: datetime, max_sends: int = 500) -> tuple[bool, str]:
     """Look for a linked Google Form's responses tab (once a day: a form may be linked any time)."""
     from .form_import import find_form_tab
-    from .stores.base import StoreError
 
-    try:
-        found = find_form_tab(office)
-    except StoreError as error:
-        return False, str(error)
+    found = find_form_tab(office)
     return True, f"tab jawaban: {found}" if found else "tidak ada Google Form tertaut"
 
 
@@ -102,13 +105,8 @@ def form_is_due(office: "Office", now: datetime, last: datetime | None) -> bool:
 def log_job(office: "Office", now: datetime, max_sends: int = 500) -> tuple[bool, str]:
     """Log hygiene: numbers masked, old rows archived (PONDOK_LOG_KEEP_DAYS)."""
     from .log_hygiene import tidy_log
-    from .register.table import MissingHeader
-    from .stores.base import StoreError
 
-    try:
-        return True, tidy_log(office, now)
-    except (StoreError, MissingHeader) as error:
-        return False, str(error)
+    return True, tidy_log(office, now)
 
 
 def daily(office: "Office", now: datetime, last: datetime | None) -> bool:
@@ -131,7 +129,7 @@ JOBS = (Job("google form", form_is_due, form_job), Job("sinkron", sync_is_due, s
 
 def flush_now(office: "Office", now: datetime) -> str | None:
     """A sync right now (after submissions), under the run lock; None if another run holds it."""
-    lock = RunLock(office.settings.data_dir / "tick.lock")
+    lock = run_lock(office)
     if not lock.acquire():
         return None
     try:
@@ -149,7 +147,7 @@ def run_due(office: "Office", now: datetime, simulated: bool = False, max_sends:
     never makes real time skip a digest.
     """
     result = TickResult()
-    lock = RunLock(office.settings.data_dir / "tick.lock")
+    lock = run_lock(office)
     if not lock.acquire():
         result.locked = True
         return result
@@ -160,7 +158,10 @@ def run_due(office: "Office", now: datetime, simulated: bool = False, max_sends:
             if not job.is_due(office, now, last):
                 result.skipped.append(job.name)
                 continue
-            ok, text = job.run(office, now, max_sends)
+            try:
+                ok, text = job.run(office, now, max_sends)
+            except (StoreError, MissingHeader) as error:  # the register said no: the other jobs still run
+                ok, text = False, str(error)
             office.state.record_run(job.name, clock, now)
             result.ran[job.name] = text
             result.ok = result.ok and ok
