@@ -8,7 +8,9 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from .intake import find_service
+from .config import Settings
+from .intake import service_name
+from .qr import LOCAL_URL, base_url
 from .messengers import MessengerError
 from .register.changes import BAD_NUMBER, Due, not_sent_text, told_text, waiting_text
 from .register.messages import REMINDER, Notice, render, template_params
@@ -26,9 +28,9 @@ def announcement_ref(ticket: str, key: str, basis: str) -> str:
     return f"pondok:{ticket}:{key}:{hashlib.sha256(basis.encode()).hexdigest()[:10]}"
 
 
-def ticket_link(public_url: str, ticket: str) -> str:
+def ticket_link(settings: Settings, ticket: str, fallback: str = LOCAL_URL) -> str:
     """The public status page of a ticket, as residents receive it."""
-    return f"{public_url or 'http://localhost:8080'}/tiket/{ticket}"
+    return f"{base_url(settings, fallback)}/tiket/{ticket}"
 
 
 class Announcing:
@@ -174,12 +176,11 @@ class Announcing:
 
     def _compose(self, request: Request, status: Status, phone: Phone, wording: Status | str | None = None,
                  kind: str = "status", ref: str = "") -> Notice:
-        service = find_service(self.services, request.service)
         values = {
             "nama": unneutralize(request.name), "tiket": request.ticket,
-            "layanan": service.name if service else request.service, "status": status.value,
+            "layanan": service_name(self.services, request.service), "status": status.value,
             "catatan": unneutralize(request.note), "desa": self.settings.village,
-            "tautan": ticket_link(self.settings.public_url, request.ticket),
+            "tautan": ticket_link(self.settings, request.ticket),
         }
         return Notice(to=phone, text=render(self.wording[wording or status], values), kind=kind,
                       ticket=request.ticket, status=status.value, params=template_params(values), ref=ref)

@@ -69,6 +69,12 @@ def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[s
     return values, errors
 
 
+def service_name(services: Sequence[Service], text: str) -> str:
+    """The catalogue name of the service `text` names (code or name), or `text` as typed."""
+    service = find_service(services, text)
+    return service.name if service else text
+
+
 def validate(fields: Mapping[str, object], service: Service | None) -> dict[str, str]:
     """Clean register values for a submission, or InvalidInput with one message per bad field."""
     values, errors = check(fields, service)

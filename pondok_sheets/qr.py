@@ -15,6 +15,7 @@ from .register.forms import prefilled
 from .register.model import Service
 
 FIXED = ("beranda", "cek", "wa")
+LOCAL_URL = "http://localhost:8080"  # where `serve` listens by default; doctor warns when links would point here
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class QrTarget:
     url: str
 
 
-def base_url(settings: Settings, fallback: str = "http://localhost:8080") -> str:
+def base_url(settings: Settings, fallback: str = LOCAL_URL) -> str:
     """PONDOK_PUBLIC_URL, or the address the site was reached at (doctor warns when it is unset)."""
     return (settings.public_url or fallback).rstrip("/")
 
@@ -38,7 +39,7 @@ def chat_link(settings: Settings) -> str:
     return f"https://wa.me/{settings.office_wa.digits}?text={quote('Halo')}"
 
 
-def targets(settings: Settings, services: Sequence[Service], fallback: str = "http://localhost:8080") -> dict[str, QrTarget]:
+def targets(settings: Settings, services: Sequence[Service], fallback: str = LOCAL_URL) -> dict[str, QrTarget]:
     """Every QR code the office can print, by name (a service's code, `beranda`, `cek`, `wa`)."""
     base = base_url(settings, fallback)
     # A service with a Google Form in Layanan's Formulir column is applied for there, service pre-filled.

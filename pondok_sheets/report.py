@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .intake import find_service
+from .intake import service_name
 from .register.calendar import working_days_between
 from .register.model import PERMOHONAN, Channel, Status
 from .register.stats import DONE, parse_day
@@ -50,8 +50,8 @@ def build_rekap(office: "Office", year: int, month: int) -> Rekap:
     done_at = office.state.first_seen(DONE)
     per_service: dict[str, dict] = {}
     for values in records:
-        service = find_service(services, values["Layanan"])  # staff may type the code at the counter
-        name = service.name if service else values["Layanan"] or "(tanpa layanan)"
+        # Staff may type the code at the counter.
+        name = service_name(services, values["Layanan"]) or "(tanpa layanan)"
         entry = per_service.setdefault(name, {"total": 0, "channels": Counter(), "days": []})
         entry["total"] += 1
         entry["channels"][values["Saluran"]] += 1

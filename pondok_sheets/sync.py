@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .announce import Announcing
 from .form_import import form_tab, import_responses
-from .intake import find_service, format_time
+from .intake import format_time, service_name
 from .register.catalog import service_to_dict, services_from_rows
 from .register.changes import due_announcements, fingerprint, is_walkin, read_requests, walkin_cells, walkin_key
 from .register.messages import wording_from_rows
@@ -217,7 +217,7 @@ class SyncCycle(Announcing):
 
     def _save_snapshot(self, requests: list[Request]) -> None:
         statuses = [
-            PublicStatus(r.ticket, _service_name(self.services, r.service), r.status, r.received, r.updated,
+            PublicStatus(r.ticket, service_name(self.services, r.service), r.status, r.received, r.updated,
                          mask_name(unneutralize(r.name)))
             for r in requests if r.ticket
         ]
@@ -227,10 +227,6 @@ class SyncCycle(Announcing):
                                  self.stamp)
         self.office.wa.save_contacts([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests if r.ticket])
 
-
-def _service_name(services: list, text: str) -> str:
-    service = find_service(services, text)
-    return service.name if service else text
 
 
 def _request_from_row(row: dict[str, str]) -> Request:

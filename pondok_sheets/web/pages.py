@@ -60,7 +60,7 @@ def ticket(tiket: str) -> str:
     if found is None:
         abort(404, description="Tiket itu tidak kami temukan. Periksa kembali nomornya.")
     service = next((s for s in office().services(active_only=False) if s.name == found.service), None)
-    link = ticket_link(qr.base_url(office().settings, request.host_url), found.ticket)
+    link = ticket_link(office().settings, found.ticket, fallback=request.host_url)
     share = "https://wa.me/?text=" + quote(f"Tiket {found.ticket} ({found.service}): cek status di {link}")
     return render_template("ticket.html", t=found, service=service, timeline=office().state.timeline(found.ticket),
                            code=Markup(qr.svg(link)), link=link, share=share)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..intake import find_service
+from ..intake import find_service, service_name
 from ..register.model import Channel, Service
 from ..register.tickets import normalize_ticket
 from ..register.validation import InvalidInput, Phone, check_details, check_name, check_nik
@@ -121,7 +121,7 @@ class Chat:
             self.office.wa.save_chat(incoming.phone.e164, "", {}, now)
             return [(" ".join(invalid.errors.values()) + " Ketik apa saja untuk melihat menu.", ())]
         self.office.wa.save_chat(incoming.phone.e164, "", {}, now)
-        link = ticket_link(self.office.settings.public_url, ticket)
+        link = ticket_link(self.office.settings, ticket)
         return [(f"Terima kasih, permohonan Anda sudah kami terima.\nNomor tiket: *{ticket}*\n"
                  f"Cek status kapan saja di {link} atau ketik CEK {ticket}.\n"
                  f"Kami kabari lewat WhatsApp bila ada perkembangan. — Kantor Desa {self.village}", ())]
@@ -137,8 +137,7 @@ class Chat:
         return text, tuple((f"layanan:{s.code}", s.name) for s in services)
 
     def _summary(self, data: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
-        service = find_service(self.office.services(active_only=False), data["service"])
-        name = service.name if service else data["service"]
+        name = service_name(self.office.services(active_only=False), data["service"])
         nik = data["nik"][:6] + "******" + data["nik"][-4:]
         return (f"Periksa permohonan Anda:\n- Layanan: {name}\n- Nama: {data['nama']}\n- NIK: {nik}\n"
                 f"- Keterangan: {data.get('keterangan') or '-'}\n\n"
@@ -160,7 +159,7 @@ class Chat:
         lines = [f"Tiket {found.ticket} — {found.service}", f"Status: *{status}* (diperbarui {found.updated})"]
         if note:
             lines.append(f"Catatan petugas: {note}")
-        lines.append(ticket_link(self.office.settings.public_url, found.ticket))
+        lines.append(ticket_link(self.office.settings, found.ticket))
         return "\n".join(lines)
 
     def _media_reply(self, code: str) -> str:
