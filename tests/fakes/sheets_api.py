@@ -1159,12 +1159,12 @@ def _truthy(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
-def values_update(ss: Spreadsheet, range_text: str, params: Mapping[str, Any], body: Any) -> dict[str, Any]:
-    option = _input_option(params.get("valueInputOption"))
-    body = body or {}
+def _write_value_range(ss: Spreadsheet, range_text: str, value_range: Mapping[str, Any], option: str,
+                       include_values: bool, response_params: Mapping[str, Any]) -> _WriteResult:
+    """One ValueRange written, as both values.update and each item of values.batchUpdate do."""
     rect = ss.resolve(range_text)
-    major = _enum(body.get("majorDimension"), _DIMENSIONS, "ROWS", "major_dimension", "Dimension")
-    values = body.get("values") or []
+    major = _enum(value_range.get("majorDimension"), _DIMENSIONS, "ROWS", "major_dimension", "Dimension")
+    values = value_range.get("values") or []
     if major == "COLUMNS" and isinstance(values, list):
         values = _transpose(values)
     rows_bounded, cols_bounded = _bounds(range_text)
@@ -1176,9 +1176,15 @@ def values_update(ss: Spreadsheet, range_text: str, params: Mapping[str, Any], b
         bounded_rows=rows_bounded,
         bounded_cols=cols_bounded,
         range_text=range_text,
-        include_values=_truthy(params.get("includeValuesInResponse")),
-        response_params=params,
-    ).response
+        include_values=include_values,
+        response_params=response_params,
+    )
+
+
+def values_update(ss: Spreadsheet, range_text: str, params: Mapping[str, Any], body: Any) -> dict[str, Any]:
+    option = _input_option(params.get("valueInputOption"))
+    return _write_value_range(ss, range_text, body or {}, option,
+                              _truthy(params.get("includeValuesInResponse")), params).response
 
 
 def _bounds(range_text: str) -> tuple[bool, bool]:
@@ -1196,24 +1202,8 @@ def values_batch_update(ss: Spreadsheet, body: Any) -> dict[str, Any]:
     responses: list[dict[str, Any]] = []
     cells: set[tuple[int, int, int]] = set()
     for item in body.get("data") or []:
-        range_text = item.get("range") or ""
-        rect = ss.resolve(range_text)
-        major = _enum(item.get("majorDimension"), _DIMENSIONS, "ROWS", "major_dimension", "Dimension")
-        values = item.get("values") or []
-        if major == "COLUMNS" and isinstance(values, list):
-            values = _transpose(values)
-        rows_bounded, cols_bounded = _bounds(range_text)
-        result = write_block(
-            ss,
-            rect,
-            values,
-            option,
-            bounded_rows=rows_bounded,
-            bounded_cols=cols_bounded,
-            range_text=range_text,
-            include_values=bool(body.get("includeValuesInResponse")),
-            response_params=body,
-        )
+        result = _write_value_range(ss, item.get("range") or "", item, option,
+                                    bool(body.get("includeValuesInResponse")), body)
         responses.append(result.response)
         cells |= result.cells
     out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
