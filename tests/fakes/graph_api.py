@@ -65,8 +65,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from .server import LocalServer
 
 __all__ = [
     "ERRORS",
@@ -392,12 +393,6 @@ class _RecipientRule:
     http_status: int | None
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without the per-request access log on stderr."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
-        pass
-
 
 def _json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None, version: str | None = None) -> Response:
     merged = {"facebook-api-version": version or _DEFAULT_VERSION_SEGMENT, "x-fb-trace-id": _fbtrace_id()[:11]}
@@ -433,7 +428,7 @@ def _digits(phone: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-class FakeGraphAPI:
+class FakeGraphAPI(LocalServer):
     """Fake WhatsApp Cloud API on 127.0.0.1.
 
     Usage::
@@ -445,6 +440,8 @@ class FakeGraphAPI:
             ...
             assert [m.template for m in wa.sent] == ["status_permohonan"]
     """
+
+    thread_name = "fake-graph-api"
 
     def __init__(
         self,
@@ -461,10 +458,7 @@ class FakeGraphAPI:
         self.display_phone_number = display_phone_number
         self.waba_id = waba_id
         self._lock = threading.RLock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._port: int | None = None
         self.sent: list[SentMessage] = []
         self.requests: list[RequestRecord] = []
         #: exceptions raised inside the fake (the request was answered 500)
@@ -475,43 +469,14 @@ class FakeGraphAPI:
         self._recipient_rules: dict[str, _RecipientRule] = {}
 
     # -- lifecycle ---------------------------------------------------------------
-    def start(self) -> FakeGraphAPI:
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._server = server
-        self._port = server.server_address[1]
-        # A short poll interval keeps stop() fast.
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-graph-api", daemon=True
-        )
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Stop serving. Hanging requests are released first (answered 503 /
         131016 without being applied, unless the hang was ``after=True``)."""
-        self._stopping.set()
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeGraphAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def origin(self) -> str:
-        if self._port is None:
-            raise RuntimeError("FakeGraphAPI is not started; call start() first")
-        return f"http://127.0.0.1:{self._port}"
+        return self._origin()
 
     @property
     def base_url(self) -> str:

@@ -71,8 +71,9 @@ from urllib.parse import quote, unquote
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from .server import LocalServer
 
 __all__ = [
     "DateTimeValue",
@@ -1930,12 +1931,6 @@ class _HangRule:
     kinds: frozenset[str]
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without the per-request access log on stderr."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
-        pass
-
 
 @dataclass
 class _Route:
@@ -1992,7 +1987,7 @@ def _json_response(body: Any, status: int = 200, headers: Mapping[str, str] | No
     )
 
 
-class FakeSheetsAPI:
+class FakeSheetsAPI(LocalServer):
     """Fake Sheets API v4 + OAuth token endpoint on 127.0.0.1.
 
     Usage::
@@ -2015,15 +2010,14 @@ class FakeSheetsAPI:
     kind "token".
     """
 
+    thread_name = "fake-sheets-api"
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._spreadsheets: dict[str, Spreadsheet] = {}
         self._tokens: dict[str, _Token] = {}
         self._emails: set[str] = set()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._port: int | None = None
         # counters & log
         self.reads = 0
         self.writes = 0
@@ -2043,37 +2037,12 @@ class FakeSheetsAPI:
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> FakeSheetsAPI:
-        if self._server is not None:
-            return self
         _throwaway_key()  # generate outside any request
-        self._stopping.clear()
-        server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._server = server
-        self._port = server.server_address[1]
-        # A short poll interval keeps stop() fast (serve_forever checks for
-        # shutdown only between polls).
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-sheets-api", daemon=True
-        )
-        self._thread.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
         """Stop serving. Hanging requests are released first (they answer 503)."""
-        self._stopping.set()
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSheetsAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def base_url(self) -> str:
@@ -2083,11 +2052,6 @@ class FakeSheetsAPI:
     @property
     def token_uri(self) -> str:
         return f"{self._origin()}/token"
-
-    def _origin(self) -> str:
-        if self._port is None:
-            raise RuntimeError("FakeSheetsAPI is not started; call start() first")
-        return f"http://127.0.0.1:{self._port}"
 
     # -- credentials -----------------------------------------------------------
     def service_account_info(self, email: str = "pondok@desa-pondok.iam.gserviceaccount.com") -> dict[str, str]:
