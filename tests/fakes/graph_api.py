@@ -469,11 +469,6 @@ class FakeGraphAPI(LocalServer):
         self._recipient_rules: dict[str, _RecipientRule] = {}
 
     # -- lifecycle ---------------------------------------------------------------
-    def stop(self) -> None:
-        """Stop serving. Hanging requests are released first (answered 503 /
-        131016 without being applied, unless the hang was ``after=True``)."""
-        super().stop()
-
     @property
     def origin(self) -> str:
         return self._origin()

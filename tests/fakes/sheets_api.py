@@ -2040,10 +2040,6 @@ class FakeSheetsAPI(LocalServer):
         _throwaway_key()  # generate outside any request
         return super().start()
 
-    def stop(self) -> None:
-        """Stop serving. Hanging requests are released first (they answer 503)."""
-        super().stop()
-
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT/v4/spreadsheets`` (replaces gspread's prefix)."""
