@@ -43,7 +43,7 @@ class Announcing:
         it has stayed unchanged for PONDOK_SETTLE_MINUTES, and until quiet hours are over.
         """
         fresh = {r.ticket for r in new_requests}
-        since = self.state.status_since()
+        since = self.since
         quiet = in_quiet_hours(self.now, self.settings.quiet_hours)
         ready: list[tuple[datetime, Due]] = []
         for item in due:

@@ -140,14 +140,18 @@ class State:
 
     # -- snapshot for public pages -----------------------------------------------------
 
-    def save_snapshot(self, statuses: Iterable[PublicStatus], meta: Mapping[str, Any], now: str) -> None:
-        """Replace the snapshot with what the last sync read; note each status first seen."""
+    def save_snapshot(self, statuses: Iterable[PublicStatus], meta: Mapping[str, Any], now: str,
+                      since: Mapping[str, tuple[str, str]] | None = None) -> None:
+        """Replace the snapshot with what the last sync read; note each status first seen.
+
+        `since` is `status_since()` if the caller already read it this cycle."""
         statuses = list(statuses)
         with self.connect() as db:
             db.execute("DELETE FROM snapshot")
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
                            [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses])
-            last = {t: status for t, (status, _) in self._latest_history(db).items()}
+            latest = self._latest_history(db) if since is None else since
+            last = {t: status for t, (status, _) in latest.items()}
             db.executemany("INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
                            [(s.ticket, s.status, now) for s in statuses if s.status and last.get(s.ticket) != s.status])
             for key, value in meta.items():

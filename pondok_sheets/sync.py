@@ -86,6 +86,7 @@ class SyncCycle(Announcing):
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.sending_stopped = ""  # the operator must fix the messenger's set-up first
         self.last_reason = ""
+        self.since = self.state.status_since()  # read once: for the settle delay, then for the history
 
     def run(self) -> CycleReport:
         """Do the whole cycle; errors from the register end it with `report.error` set."""
@@ -163,7 +164,8 @@ class SyncCycle(Announcing):
             # This update re-reads the header rows, so the appends below lay rows out as the sheet is now.
             missed = self.store.update_many(self.writes)
             writes_done += 1
-            self.report.unplaced = len([w for w in missed if w in self.writes[PERMOHONAN.name]])
+            permohonan = set(self.writes[PERMOHONAN.name])
+            self.report.unplaced = sum(w in permohonan for w in missed)
             if missed:
                 log.warning("%d cell writes found no row this cycle; retried next sync", len(missed))
             self.office.wa.clean_deliveries(delivered)
@@ -224,7 +226,7 @@ class SyncCycle(Announcing):
         services = [service_to_dict(s) for s in self.services]
         wording = {getattr(s, "value", s): text for s, text in self.wording.items()}
         self.state.save_snapshot(statuses, {"services": services, "wording": wording, "synced_at": self.stamp},
-                                 self.stamp)
+                                 self.stamp, self.since)
         self.office.wa.save_contacts([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests if r.ticket])
 
 
