@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pondok_sheets import create_app  # noqa: E402
 from pondok_sheets.config import Settings  # noqa: E402
+from pondok_sheets.flow.sync import sync  # noqa: E402
 
 
 def main(count: int = 1000) -> None:
@@ -38,7 +39,7 @@ def main(count: int = 1000) -> None:
             assert response.status_code == 303
         cpu = time.process_time()
         start = time.perf_counter()
-        report = office.sync()
+        report = sync(office)
         wall = time.perf_counter() - start
         cpu = time.process_time() - cpu
         latencies.sort()

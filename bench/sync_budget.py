@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pondok_sheets.config import Settings  # noqa: E402
+from pondok_sheets.flow.intake import submit  # noqa: E402
+from pondok_sheets.flow.sync import sync  # noqa: E402
 from pondok_sheets.office import Office  # noqa: E402
 from pondok_sheets.register.model import Channel  # noqa: E402
 from tests.fakes.registers import build_register  # noqa: E402
@@ -49,12 +51,12 @@ def requests_per_sync(api: FakeSheetsAPI, folder: Path) -> None:
     for changes in (0, 1, 100):
         sheet_id = f"bench-changes-{changes:03d}-xxxxxxxxxxxx"
         build_register(api, sheet_id, 1_000)
-        office = quiet(Office.from_settings(settings_for(api, folder / sheet_id, sheet_id)))
-        office.sync()
+        office = quiet(Office.open(settings_for(api, folder / sheet_id, sheet_id)))
+        sync(office)
         for row in range(2, 2 + changes):
             api.set_cell(sheet_id, "Permohonan", row, 9, "Siap Diambil")
         api.reset_counts()
-        report = office.sync()
+        report = sync(office)
         print(f"  {changes:>3} changes: {api.reads} reads, {api.writes} writes ({report.sent} messages sent)")
 
 
@@ -63,19 +65,21 @@ import json, pathlib, resource, sys, time, tracemalloc
 sys.path.insert(0, {root!r})
 from pondok_sheets.config import Settings
 from pondok_sheets.office import Office
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 fields = json.loads({settings!r})
 settings = Settings(**{{**fields, "data_dir": pathlib.Path(fields["data_dir"])}})
-office = Office.from_settings(settings)
+office = Office.open(settings)
 office.messenger.stream = open("/dev/null", "w")
-office.sync()  # warm: token, imports, first snapshot
+sync(office)  # warm: token, imports, first snapshot
 times = []
 for _ in range(5):
     cpu = time.process_time()
-    report = office.sync()
+    report = sync(office)
     times.append(time.process_time() - cpu)
 cpu = sorted(times)[2]  # the median of five
 tracemalloc.start()  # a separate run: tracing slows the code it watches
-office.sync()
+sync(office)
 peak = tracemalloc.get_traced_memory()[1]
 print(json.dumps({{"cpu": cpu, "traced_peak": peak, "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "ok": report.ok}}))
@@ -102,16 +106,16 @@ def burst(api: FakeSheetsAPI, folder: Path) -> None:
     print("A burst of 1,000 submissions in 60 s:")
     sheet_id = "bench-burst-xxxxxxxxxxxxxxxxxxx"
     build_register(api, sheet_id, 0)
-    office = quiet(Office.from_settings(settings_for(api, folder / sheet_id, sheet_id)))
-    office.sync()
+    office = quiet(Office.open(settings_for(api, folder / sheet_id, sheet_id)))
+    sync(office)
     api.reset_counts()
     latencies = []
     for chunk in range(20):  # `serve` flushes a few seconds after submissions arrive: ~20 flushes a minute
         for _ in range(50):
             start = time.perf_counter()
-            office.submit("SKD", VALID, Channel.FORM)
+            submit(office, "SKD", VALID, Channel.FORM)
             latencies.append((time.perf_counter() - start) * 1000)
-        office.sync()
+        sync(office)
     latencies.sort()
     rows = len(api.values(sheet_id, "Permohonan")) - 1
     print(f"  Pondok Sheets: {api.writes} writes, {api.reads} reads, {rows} rows in the sheet; "

@@ -1,65 +1,18 @@
-"""Pondok Sheets: a village office's Google Sheet as the register of residents' requests."""
+"""Pondok Sheets: a village office's Google Sheet as the register of residents' requests.
+
+`create_app` lives in `app.py`; it is loaded on first use so that a command that needs no
+web app (a cron `tick` with nothing due) never imports Flask's extensions.
+"""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
-
-from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from .config import Settings, ensure_secret_key, load_config
-from .office import Office
-from .whatsapp.inbox import InboxWorker
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings, register, messenger, pages; the office lives on `app.extensions`."""
-    settings = settings or load_config()
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config.update(
-        SECRET_KEY=ensure_secret_key(settings),
-        WTF_CSRF_TIME_LIMIT=None,  # a resident may fill the form slowly on a bad connection
-        MAX_CONTENT_LENGTH=64 * 1024,
-    )
-    if test_config:
-        app.config.update(test_config)
-    csrf = CSRFProtect(app)
-    office = app.extensions["pondok"] = Office.from_settings(settings)
-    office.inbox = InboxWorker(office)
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from .app import create_app
 
-    @app.context_processor
-    def office_details() -> dict[str, str]:
-        return {"village": settings.village, "office_hours": settings.office_hours,
-                "prefix": settings.ticket_prefix}
-
-    from .web import errors, pages, printed, tasks, transparency, webhook
-
-    for blueprint in (pages.bp, printed.bp, transparency.bp, webhook.bp, tasks.bp):
-        app.register_blueprint(blueprint)
-    csrf.exempt(webhook.bp)  # Meta signs its requests instead
-    csrf.exempt(tasks.bp)  # a bearer token instead
-    if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
-    limit_requests(app)
-    errors.register(app)
-    return app
-
-
-def limit_requests(app: Flask) -> None:
-    """Per-IP limits against spam and ticket guessing. Generous, because many residents share
-    one mobile carrier's IP address (CGNAT)."""
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
-    for endpoint, rule, methods in (("pages.apply", "20 per 10 minutes", ["POST"]),
-                                    ("pages.check", "60 per 10 minutes", None),
-                                    ("pages.ticket", "120 per 10 minutes", None)):
-        app.view_functions[endpoint] = limiter.limit(rule, methods=methods)(app.view_functions[endpoint])
-
-
-def office_of(app: Flask) -> Office:
-    """The Office the app was built with."""
-    return app.extensions["pondok"]
+        return create_app
+    raise AttributeError(name)

@@ -13,19 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from .errors import ConfigError
+from .register.forms import parse_overrides
 from .register.validation import Phone, parse_phone
 
 WA_PROVIDERS = ("console", "cloud", "links")
 DEFAULT_WA_API_URL = "https://graph.facebook.com/v26.0"
-
-
-class ConfigError(ValueError):
-    """A configuration value is wrong; the message is one line naming the variable."""
-
-    def __init__(self, name: str, expected: str, got: str | None = None):
-        shown = "" if got is None else f" (sekarang: {got!r})"
-        super().__init__(f"{name} harus {expected}{shown}.")
-        self.name = name
 
 
 @dataclass(frozen=True)
@@ -157,8 +150,6 @@ def _provider(value: str) -> str:
 
 
 def _form_fields(value: str) -> dict[str, tuple[str, ...]]:
-    from .register.forms import parse_overrides
-
     return parse_overrides(value)
 
 

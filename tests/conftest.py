@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pondok_sheets import create_app
 from pondok_sheets.config import Settings
-from pondok_sheets.office import Office
+from pondok_sheets.office import Clock, Office
 from pondok_sheets.stores import open_store, prepare_register
 
 from .fakes.sheets_api import FakeSheetsAPI
@@ -67,9 +67,25 @@ def settings(tmp_path: Path, store_kind: str, request) -> Settings:
     return settings
 
 
+class FakeClock(Clock):
+    """The office's clock in tests: real time until a test sets `moment`."""
+
+    def __init__(self, zone=JAKARTA):
+        super().__init__(zone)
+        self.moment: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.moment or super().now()
+
+
 @pytest.fixture
-def app(settings: Settings):
-    return create_app(settings, {"TESTING": True})
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock):
+    return create_app(settings, {"TESTING": True}, clock=clock)
 
 
 @pytest.fixture
@@ -85,11 +101,13 @@ def client(app):
 @pytest.fixture
 def runner(app):
     """Invoke `python main.py …` commands against the test app."""
+    from flask.cli import ScriptInfo
+
     from pondok_sheets.cli import cli
 
     class Runner(CliRunner):
         def invoke(self, args, **kwargs):  # type: ignore[override]
-            return super().invoke(cli, args, obj=app, **kwargs)
+            return super().invoke(cli, args, obj=ScriptInfo(create_app=lambda: app, set_debug_flag=False), **kwargs)
 
     return Runner()
 

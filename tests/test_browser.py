@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .conftest import VALID
+from pondok_sheets.flow.intake import submit
 
 
 def fill_form(page, values: dict) -> None:
@@ -23,7 +24,7 @@ def test_a_resident_applies_from_the_landing_page_and_gets_a_ticket(live_server,
     ticket = page.locator(".ticket").inner_text()
     assert ticket.startswith("PDK-") and "/tiket/" + ticket in page.url
     assert "Baru" in page.locator(".status").inner_text()
-    assert office.state.pending()[0].ticket == ticket
+    assert office.state.queue.pending()[0].ticket == ticket
 
 
 def test_errors_appear_next_to_the_wrong_fields_with_values_kept(live_server, phone_page, office):
@@ -35,7 +36,7 @@ def test_errors_appear_next_to_the_wrong_fields_with_values_kept(live_server, ph
     assert page.locator("#setuju-error").is_visible()
     assert page.locator("#nama").input_value() == "Siti Aminah"
     assert page.locator("#nik").get_attribute("aria-invalid") == "true"
-    assert office.state.pending() == []
+    assert office.state.queue.pending() == []
 
 
 def test_pages_fit_a_360px_screen_and_tap_targets_are_large(live_server, phone_page):
@@ -105,7 +106,7 @@ def test_svg_qr_codes_as_a_browser_draws_them_decode_to_their_url(live_server, b
 def test_the_copy_button_appears_with_javascript_on(live_server, browser, office):
     from pondok_sheets.register.model import Channel
 
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     try:

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from pondok_sheets.cli import cli
 from pondok_sheets.register.model import Channel
+from pondok_sheets.flow.intake import submit
 
 from .conftest import VALID
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_tick_flushes_and_prints_a_one_line_summary(runner, office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     result = runner.invoke(["tick"])
     assert result.exit_code == 0
     assert "1 permohonan baru masuk register" in result.output and "1 pesan terkirim" in result.output
@@ -32,7 +33,7 @@ def test_tick_exits_non_zero_when_the_cycle_failed(runner, office, staff):
 
 
 def test_set_status_then_tick_sends_the_resident_the_new_status(runner, office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     result = runner.invoke(["set-status", ticket.lower(), "siap diambil", "--catatan", "Meja 2"])
     assert result.exit_code == 0 and f"Status {ticket} diubah menjadi Siap Diambil" in result.output
     assert (staff.row(ticket)["Status"], staff.row(ticket)["Catatan"]) == ("Siap Diambil", "Meja 2")
@@ -41,7 +42,7 @@ def test_set_status_then_tick_sends_the_resident_the_new_status(runner, office, 
 
 
 def test_set_status_refuses_an_unknown_status_or_ticket_listing_the_statuses(runner, office):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     result = runner.invoke(["set-status", ticket, "Beres"])
     assert result.exit_code == 2
     assert "Status 'Beres' tidak dikenal. Pilih salah satu: Baru, Diproses, Perlu Dilengkapi, Siap Diambil, " \
@@ -52,7 +53,7 @@ def test_set_status_refuses_an_unknown_status_or_ticket_listing_the_statuses(run
 
 
 def test_outbox_lists_messages_with_numbers_masked(runner, office):
-    office.submit("SKD", VALID, Channel.FORM)
+    submit(office, "SKD", VALID, Channel.FORM)
     runner.invoke(["tick"])
     result = runner.invoke(["outbox"])
     assert result.exit_code == 0 and "ke 62812*****801" in result.output

@@ -1,6 +1,8 @@
 """The intake queue drains into the register exactly once, even when the process dies mid-way."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pondok_sheets.office import Office
@@ -10,6 +12,9 @@ from pondok_sheets.register.model import TABS
 from pondok_sheets.stores.base import TableStore
 
 from .conftest import VALID, at
+from pondok_sheets.flow.catalogue import lookup
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 
 class ProcessDied(BaseException):
@@ -52,38 +57,38 @@ class DiesAfterAppend(Passthrough):
 
 def restart(settings) -> Office:
     """A fresh process on the same data folder."""
-    return Office.from_settings(settings)
+    return Office.open(settings)
 
 
 def test_a_crash_between_append_and_bookkeeping_never_duplicates_a_row(office, settings, staff):
-    tickets = [office.submit("SKD", VALID, Channel.FORM) for _ in range(3)]
-    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger, office.wa)
+    tickets = [submit(office, "SKD", VALID, Channel.FORM) for _ in range(3)]
+    dying = replace(office, store=DiesAfterAppend(office.store))
     with pytest.raises(ProcessDied):
-        dying.sync(at("2026-11-27 09:00"))
-    assert len(office.state.pending()) == 3  # the bookkeeping never happened
+        sync(dying, at("2026-11-27 09:00"))
+    assert len(office.state.queue.pending()) == 3  # the bookkeeping never happened
 
-    report = restart(settings).sync(at("2026-11-27 09:02"))
+    report = sync(restart(settings), at("2026-11-27 09:02"))
     assert report.ok and report.flushed == 0
     assert sorted(r["Tiket"] for r in staff.rows()) == sorted(tickets)
-    assert restart(settings).state.pending() == []
+    assert restart(settings).state.queue.pending() == []
 
 
 def test_a_crash_never_sends_a_confirmation_twice(office, settings, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    dying = Office(settings, DiesAfterAppend(office.store), office.state, office.messenger, office.wa)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    dying = replace(office, store=DiesAfterAppend(office.store))
     with pytest.raises(ProcessDied):
-        dying.sync(at("2026-11-27 09:00"))
+        sync(dying, at("2026-11-27 09:00"))
     again = restart(settings)
-    again.sync(at("2026-11-27 09:02"))
-    again.sync(at("2026-11-27 09:04"))
-    assert [t for _, _, _, t, _ in again.state.outbox()].count(ticket) == 1
+    sync(again, at("2026-11-27 09:02"))
+    sync(again, at("2026-11-27 09:04"))
+    assert [t for _, _, _, t, _ in again.state.outbox.latest()].count(ticket) == 1
     assert staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:00"
 
 
 def test_queued_submissions_survive_a_restart_before_any_flush(office, settings, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     assert staff.rows() == []
-    restart(settings).sync(at("2026-11-27 09:00"))
+    sync(restart(settings), at("2026-11-27 09:00"))
     assert [r["Tiket"] for r in staff.rows()] == [ticket]
 
 
@@ -96,23 +101,23 @@ def test_a_burst_is_flushed_in_one_append(office, settings, staff):
             super().append(tab, rows)
 
     for _ in range(50):
-        office.submit("SKD", VALID, Channel.FORM)
-    counted = Office(settings, CountingStore(office.store), office.state, office.messenger, office.wa)
-    counted.sync(at("2026-11-27 09:00"))
+        submit(office, "SKD", VALID, Channel.FORM)
+    counted = replace(office, store=CountingStore(office.store))
+    sync(counted, at("2026-11-27 09:00"))
     assert appends == [("Permohonan", 50), ("Log", 50)]
     assert len(staff.rows()) == 50
 
 
 def test_flushed_queue_entries_keep_no_personal_data(office, settings):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
-    state = State(settings.data_dir / "state.sqlite3")
-    assert state.queued(ticket).row == {}
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
+    state = State(settings.data_dir / "state.sqlite3", "test-secret")
+    assert state.queue.queued(ticket).row == {}
     files = list(settings.data_dir.glob("state.sqlite3*"))
     assert files and all(b"3201014507900001" not in f.read_bytes() for f in files)
 
 
 def test_the_receipt_works_before_the_row_reaches_the_register(office):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    found = office.lookup(ticket)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    found = lookup(office, ticket)
     assert (found.ticket, found.status, found.service) == (ticket, "Baru", "Surat Keterangan Domisili")

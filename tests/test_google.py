@@ -16,6 +16,8 @@ from .conftest import VALID, at, google_settings
 from .fakes.registers import build_register
 from .fakes.sheets_api import FakeSheetsAPI
 from .staff import GoogleStaff
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 
 
@@ -45,19 +47,19 @@ def quick(office: Office, timeout: float = 2.0) -> Office:
 def new_office(api, tmp_path, **overrides) -> tuple[Office, GoogleStaff]:
     settings = google_settings(api, tmp_path, **overrides)
     prepare_register(open_store(settings))
-    return Office.from_settings(settings), GoogleStaff(api, settings.sheet_id)
+    return Office.open(settings), GoogleStaff(api, settings.sheet_id)
 
 
 def residents(office: Office, count: int) -> list[str]:
     """Submit requests from `count` different residents; returns their tickets."""
-    return [office.submit("SKD", {**VALID, "nama": NAMES[i], "wa": f"0813-5555-000{i}"}, Channel.FORM)
+    return [submit(office, "SKD", {**VALID, "nama": NAMES[i], "wa": f"0813-5555-000{i}"}, Channel.FORM)
             for i in range(count)]
 
 
 def told_to(office: Office) -> dict[str, list[str]]:
     """Ticket -> masked numbers its messages went to."""
     sent: dict[str, list[str]] = {}
-    for _, kepada, _, ticket, _ in office.state.outbox(10_000):
+    for _, kepada, _, ticket, _ in office.state.outbox.latest(10_000):
         sent.setdefault(ticket, []).append(kepada)
     return sent
 
@@ -67,10 +69,10 @@ def told_to(office: Office) -> dict[str, list[str]]:
 def test_an_idle_sync_over_10000_rows_costs_one_read_and_no_write(sheets_api, tmp_path):
     settings = google_settings(sheets_api, tmp_path)
     build_register(sheets_api, settings.sheet_id, 10_000)
-    office = Office.from_settings(settings)
-    office.sync(at("2026-11-27 09:00"))
+    office = Office.open(settings)
+    sync(office, at("2026-11-27 09:00"))
     sheets_api.reset_counts()
-    report = office.sync(at("2026-11-27 09:02"))
+    report = sync(office, at("2026-11-27 09:02"))
     assert report.ok and report.sent == 0
     assert (sheets_api.reads, sheets_api.writes) == (1, 0)
 
@@ -79,22 +81,22 @@ def test_an_idle_sync_over_10000_rows_costs_one_read_and_no_write(sheets_api, tm
 def test_k_status_changes_cost_at_most_2_reads_and_3_writes(sheets_api, tmp_path, changes):
     settings = google_settings(sheets_api, tmp_path)
     build_register(sheets_api, settings.sheet_id, 1_000)
-    office = Office.from_settings(settings)
-    office.sync(at("2026-11-27 09:00"))
-    office.submit("SKD", VALID, Channel.FORM)  # and a new submission in the same cycle
+    office = Office.open(settings)
+    sync(office, at("2026-11-27 09:00"))
+    submit(office, "SKD", VALID, Channel.FORM)  # and a new submission in the same cycle
     for row in range(2, 2 + changes):
         sheets_api.set_cell(settings.sheet_id, "Permohonan", row, 9, "Siap Diambil")
     sheets_api.reset_counts()
-    report = office.sync(at("2026-11-27 09:05"))
+    report = sync(office, at("2026-11-27 09:05"))
     assert report.ok and report.sent == changes + 1 and report.flushed == 1
     assert sheets_api.reads <= 2 and sheets_api.writes <= 3
 
 
 def test_page_views_cost_no_google_request(app, client, office, sheets_api):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     sheets_api.reset_counts()
     assert client.get(f"/tiket/{ticket}").status_code == 200  # before the row reaches Google
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     sheets_api.reset_counts()
     for url in ["/", f"/tiket/{ticket}", f"/cek?tiket={ticket.lower()}", "/ajukan/SKD", "/healthz"]:
         assert client.get(url).status_code in (200, 303)
@@ -107,7 +109,7 @@ def test_page_views_cost_no_google_request(app, client, office, sheets_api):
 def test_rows_moved_between_read_and_write_still_get_their_own_message(office, staff, sheets_api, staff_action):
     tickets = residents(office, 5)
     staff.add_row({"Nama": "Baris lain", "Catatan": "dihapus nanti"})  # a row staff will delete
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     wanted = {tickets[0]: "Diproses", tickets[3]: "Siap Diambil", tickets[4]: "Ditolak"}
     for ticket, status in wanted.items():
         staff.set(ticket, "Status", status)
@@ -131,7 +133,7 @@ def test_rows_moved_between_read_and_write_still_get_their_own_message(office, s
 
     sheets_api.before_request(act_as_staff)
     try:
-        report = office.sync(at("2026-11-27 10:00"))
+        report = sync(office, at("2026-11-27 10:00"))
     finally:
         sheets_api.before_request(None)
     assert report.ok and report.unplaced == 0
@@ -147,11 +149,11 @@ def test_rows_moved_between_read_and_write_still_get_their_own_message(office, s
 
 def test_staff_editing_the_status_column_while_the_service_writes_never_shifts_a_cell(office, staff, sheets_api):
     tickets = residents(office, 3)
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     staff.set(tickets[1], "Status", "Diproses")
     sheets_api.before_request(lambda r: r.endpoint == "values.batchUpdate" and staff.set(tickets[2], "Catatan", "x"))
     try:
-        office.sync(at("2026-11-27 09:05"))
+        sync(office, at("2026-11-27 09:05"))
     finally:
         sheets_api.before_request(None)
     assert staff.row(tickets[1])["Notifikasi"].startswith("Diproses · dikabari")
@@ -162,16 +164,16 @@ def test_staff_editing_the_status_column_while_the_service_writes_never_shifts_a
 # -- headers staff renamed, removed or moved ---------------------------------------------
 
 def test_a_renamed_header_stops_the_sync_with_its_name_and_writes_nothing(office, staff, sheets_api, runner):
-    office.submit("SKD", VALID, Channel.FORM)
+    submit(office, "SKD", VALID, Channel.FORM)
     staff.rename_header("Notifikasi", "Sudah dikabari")
     sheets_api.reset_counts()
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert not report.ok and "Kolom 'Notifikasi' tidak ditemukan di tab Permohonan" in report.error
     assert "python main.py init-sheet" in report.error
-    assert sheets_api.writes == 0 and office.state.outbox() == []
+    assert sheets_api.writes == 0 and office.state.outbox.latest() == []
     result = runner.invoke(["init-sheet"])
     assert "Kolom 'Notifikasi' ditambahkan di tab Permohonan." in result.output
-    assert office.sync(at("2026-11-27 09:05")).ok
+    assert sync(office, at("2026-11-27 09:05")).ok
 
 
 def test_reordered_hidden_and_extra_columns_are_read_by_their_header(sheets_api, tmp_path):
@@ -182,8 +184,8 @@ def test_reordered_hidden_and_extra_columns_are_read_by_their_header(sheets_api,
            "Loket", "", "", "", "Baru · dikabari 2026-11-01 08:00"]
     sheets_api.create_spreadsheet(settings.sheet_id, {"Permohonan": [headers, row]})
     prepare_register(open_store(settings))
-    office = Office.from_settings(settings)
-    report = office.sync(at("2026-11-27 09:00"))
+    office = Office.open(settings)
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.sent == 1
     staff = GoogleStaff(sheets_api, settings.sheet_id)
     (got,) = staff.rows()
@@ -196,15 +198,15 @@ def test_reordered_hidden_and_extra_columns_are_read_by_their_header(sheets_api,
 def test_500_submissions_land_exactly_once_with_30_percent_of_requests_failing(own_api, tmp_path):
     office, staff = new_office(own_api, tmp_path)
     quick(office)
-    tickets = [office.submit("SKD", {**VALID, "keterangan": str(i)}, Channel.FORM) for i in range(500)]
+    tickets = [submit(office, "SKD", {**VALID, "keterangan": str(i)}, Channel.FORM) for i in range(500)]
     own_api.fail_randomly(0.3, statuses=(429, 500, 503), seed=7)
-    failed_cycles = sum(not office.sync(at(f"2026-11-27 09:{m:02d}")).ok for m in range(20))
+    failed_cycles = sum(not sync(office, at(f"2026-11-27 09:{m:02d}")).ok for m in range(20))
     own_api.fail_randomly(0)
-    assert office.sync(at("2026-11-27 10:00")).ok
+    assert sync(office, at("2026-11-27 10:00")).ok
     assert failed_cycles > 0  # the faults really hit
     landed = Counter(r["Tiket"] for r in staff.rows())
     assert set(landed) == set(tickets) and set(landed.values()) == {1}
-    assert Counter(t for _, _, _, t, _ in office.state.outbox(10_000)) == Counter(tickets)  # one message each
+    assert Counter(t for _, _, _, t, _ in office.state.outbox.latest(10_000)) == Counter(tickets)  # one message each
     assert all(r["Notifikasi"].startswith("Baru · dikabari") for r in staff.rows())
     assert len(staff.rows("Log")) == 500
 
@@ -212,45 +214,45 @@ def test_500_submissions_land_exactly_once_with_30_percent_of_requests_failing(o
 def test_an_append_that_landed_although_google_timed_out_is_not_appended_again(own_api, tmp_path):
     office, staff = new_office(own_api, tmp_path)
     quick(office, timeout=1.0)
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 08:59"))  # warm up the token
-    ticket = office.submit("SKTM", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 08:59"))  # warm up the token
+    ticket = submit(office, "SKTM", VALID, Channel.FORM)
     own_api.hang_next(1, seconds=5, after=True, kinds=("write",))  # the first write: the cell update
-    first = office.sync(at("2026-11-27 09:00"))
+    first = sync(office, at("2026-11-27 09:00"))
     assert not first.ok and "tidak menjawab" in first.error
-    assert office.sync(at("2026-11-27 09:02")).ok
+    assert sync(office, at("2026-11-27 09:02")).ok
     assert [r["Tiket"] for r in staff.rows()].count(ticket) == 1
 
 
 def test_an_endless_hang_is_cut_by_the_timeout_and_the_work_stays_queued(own_api, tmp_path):
     office, staff = new_office(own_api, tmp_path)
     quick(office, timeout=1.0)
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     own_api.hang_next(100, seconds=3600)
     start = time.monotonic()
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert time.monotonic() - start < 15
     assert not report.ok and report.error == ("Google Sheets tidak menjawab tepat waktu; pekerjaan tetap antre "
                                               "dan dicoba lagi.")
-    assert [q.ticket for q in office.state.pending()] == [ticket]
+    assert [q.ticket for q in office.state.queue.pending()] == [ticket]
 
 
 def test_a_quota_error_is_retried_within_the_cycle(own_api, tmp_path):
     office, staff = new_office(own_api, tmp_path)
     quick(office)
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     own_api.fail_next(2, status=429)
-    assert office.sync(at("2026-11-27 09:00")).ok
+    assert sync(office, at("2026-11-27 09:00")).ok
     assert staff.row(ticket)["Status"] == "Baru"
 
 
 def test_retries_are_bounded_when_google_keeps_failing(own_api, tmp_path):
     office, staff = new_office(own_api, tmp_path)
     quick(office)
-    office.submit("SKD", VALID, Channel.FORM)
+    submit(office, "SKD", VALID, Channel.FORM)
     own_api.reset_counts()
     own_api.fail_next(1000, status=503)
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     own_api.fail_next(0)
     assert not report.ok and "Google Sheets sedang bermasalah (503)" in report.error
     assert own_api.reads == 4  # one read, tried four times, then the cycle gives up
@@ -259,8 +261,8 @@ def test_retries_are_bounded_when_google_keeps_failing(own_api, tmp_path):
 # -- values residents typed --------------------------------------------------------------
 
 def test_a_formula_typed_as_a_name_is_stored_as_text(office, staff, sheets_api, settings):
-    ticket = office.submit("SKD", {**VALID, "nama": '=HYPERLINK("http://x","y")'}, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", {**VALID, "nama": '=HYPERLINK("http://x","y")'}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     row = next(i for i, r in enumerate(staff.rows(), start=2) if r["Tiket"] == ticket)
     column = staff.headers().index("Nama") + 1
     assert sheets_api.raw_cell(settings.sheet_id, "Permohonan", row, column) == '\'=HYPERLINK("http://x","y")'
@@ -272,7 +274,7 @@ def test_a_formula_typed_as_a_name_is_stored_as_text(office, staff, sheets_api, 
 def test_numbers_staff_typed_as_numbers_still_reach_the_resident(office, staff):
     staff.add_row({"Nama": "Pak Darto", "WhatsApp": "081311112222", "NIK": "3201010101700001",
                    "Layanan": "SKCK"})  # Sheets turns both into numbers and drops the leading zero
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.sent == 1
     (row,) = staff.rows()
     assert row["Notifikasi"] == "Baru · dikabari 2026-11-27 09:00"
@@ -286,7 +288,7 @@ def test_init_sheet_prepares_an_empty_spreadsheet_and_a_second_run_writes_nothin
     runner = app.test_cli_runner()
     from pondok_sheets.cli import cli
 
-    result = runner.invoke(cli, ["init-sheet"], obj=app)
+    result = runner.invoke(cli, ["init-sheet"])
     assert result.exit_code == 0, result.output
     for line in ["Tab Permohonan dibuat.", "Tab Log dibuat.", "Pilihan Status (dropdown) dipasang",
                  "Warna baris menurut Status dipasang", "Kolom Tiket dilindungi", "Kolom Notifikasi dilindungi",
@@ -303,7 +305,7 @@ def test_init_sheet_prepares_an_empty_spreadsheet_and_a_second_run_writes_nothin
     assert len(GoogleStaff(sheets_api, sid).rows("Layanan")) == 8
 
     sheets_api.reset_counts()
-    result = runner.invoke(cli, ["init-sheet"], obj=app)
+    result = runner.invoke(cli, ["init-sheet"])
     assert result.exit_code == 0 and "tidak ada yang perlu diubah" in result.output
     assert sheets_api.writes == 0
 
@@ -329,8 +331,8 @@ def test_access_denied_tells_whom_to_share_the_sheet_with(sheets_api, tmp_path):
 
     sheets_api.deny_access(True)
     try:
-        result = app.test_cli_runner().invoke(cli, ["init-sheet"], obj=app)
-        doctor = app.test_cli_runner().invoke(cli, ["doctor"], obj=app)
+        result = app.test_cli_runner().invoke(cli, ["init-sheet"])
+        doctor = app.test_cli_runner().invoke(cli, ["doctor"])
     finally:
         sheets_api.deny_access(False)
     assert result.exit_code == 1
@@ -350,8 +352,8 @@ def test_doctor_passes_on_a_prepared_sheet_and_names_a_missing_header(sheets_api
 
 def test_a_missing_key_file_is_explained(sheets_api, tmp_path):
     settings = google_settings(sheets_api, tmp_path, google_credentials=str(tmp_path / "tidak-ada.json"))
-    office = Office.from_settings(settings)
-    report = office.sync(at("2026-11-27 09:00"))
+    office = Office.open(settings)
+    report = sync(office, at("2026-11-27 09:00"))
     assert not report.ok and "File kunci akun layanan" in report.error and "tidak ditemukan" in report.error
 
 
@@ -364,7 +366,7 @@ def test_credentials_can_come_from_an_environment_variable_holding_the_json(shee
     loaded = load_config(env, env_file=None)
     assert loaded.sheet_id == settings.sheet_id
     prepare_register(open_store(loaded))
-    assert Office.from_settings(loaded).sync(at("2026-11-27 09:00")).ok
+    assert sync(Office.open(loaded), at("2026-11-27 09:00")).ok
 
 
 def test_google_application_credentials_is_honoured(tmp_path):
@@ -391,13 +393,13 @@ def test_installing_on_an_existing_sheet_messages_no_one_from_its_history(sheets
         ["", "Citra", "0813-5555-0002", "SKU", "", "belum diperiksa"]]})
     done = prepare_register(open_store(settings))
     assert "3 baris lama ditandai 'data lama, tidak dikabari' agar pemohon lama tidak dikirimi pesan." in done
-    office = Office.from_settings(settings)
-    report = office.sync(at("2026-11-27 09:00"))
+    office = Office.open(settings)
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.sent == 0 and report.walkins == 3
     staff = GoogleStaff(sheets_api, settings.sheet_id)
     assert all(r["Tiket"].startswith("PDK-") for r in staff.rows())
     citra = next(r for r in staff.rows() if r["Nama"] == "Citra")
     assert (citra["Status"], citra["Notifikasi"]) == ("Baru", "Baru · data lama, tidak dikabari")
     staff.set(citra["Tiket"], "Status", "Siap Diambil")
-    assert office.sync(at("2026-11-27 09:05")).sent == 1  # from now on, changes are told
+    assert sync(office, at("2026-11-27 09:05")).sent == 1  # from now on, changes are told
     assert not any("baris lama" in line for line in prepare_register(open_store(settings)))  # only once

@@ -1,6 +1,8 @@
 """A Google Form linked to the register: responses imported exactly once, whatever staff and Google do."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dataclasses
 import io
 from collections import Counter
@@ -12,7 +14,7 @@ from PIL import Image
 
 from pondok_sheets import create_app
 from pondok_sheets.cli import cli
-from pondok_sheets.jobs import run_due
+from pondok_sheets.flow.jobs import run_due
 from pondok_sheets.office import Office
 from pondok_sheets.register.model import Channel
 from pondok_sheets.stores import open_store, prepare_register
@@ -21,6 +23,8 @@ from .conftest import at, google_settings
 from .fakes.sheets_api import DateTimeValue
 from .staff import GoogleStaff
 from .test_flush import Passthrough, ProcessDied
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 ENGLISH = ["Timestamp", "Nama lengkap", "NIK", "Nomor WhatsApp", "Jenis surat", "Keperluan"]
 INDONESIAN = ["Cap waktu", "Nama Pemohon (sesuai KTP)", "NIK *", "No. HP", "Layanan", "Keterangan"]
@@ -49,7 +53,7 @@ def linked_office(api, tmp_path, headers=ENGLISH, rows=(), **overrides) -> tuple
     settings = google_settings(api, tmp_path, **overrides)
     api.add_tab(settings.sheet_id, TAB, [headers, *rows])
     app = create_app(settings, {"TESTING": True})
-    result = app.test_cli_runner().invoke(cli, ["init-sheet"], obj=app)
+    result = app.test_cli_runner().invoke(cli, ["init-sheet"])
     assert result.exit_code == 0 and f"Tab jawaban Google Form ditemukan: {TAB}." in result.output, result.output
     return app.extensions["pondok"], GoogleStaff(api, settings.sheet_id), settings.sheet_id
 
@@ -65,16 +69,16 @@ def form_rows(staff) -> list[dict]:
 
 def test_a_response_is_imported_once_with_its_timestamp_and_confirmed(sheets_api, tmp_path):
     office, staff, sid = linked_office(sheets_api, tmp_path, rows=[response("2026-11-27 09:15:42", "Ani")])
-    report = office.sync(at("2026-11-27 09:20"))
+    report = sync(office, at("2026-11-27 09:20"))
     assert report.ok and report.flushed == 1 and report.sent == 1
     (row,) = form_rows(staff)
     assert (row["Masuk"], row["Nama"], row["Status"]) == ("2026-11-27 09:15", "Ani", "Baru")
     assert row["Layanan"] == "Surat Keterangan Domisili" and row["Keterangan"] == "Melamar kerja"
     assert staff.rows(TAB)[0]["Tiket"] == row["Tiket"]
-    assert [t for _, _, _, t, _ in office.state.outbox()] == [row["Tiket"]]
+    assert [t for _, _, _, t, _ in office.state.outbox.latest()] == [row["Tiket"]]
     for minute in ("09:25", "09:30"):
-        office.sync(at(f"2026-11-27 {minute}"))
-    assert len(form_rows(staff)) == 1 and len(office.state.outbox()) == 1
+        sync(office, at(f"2026-11-27 {minute}"))
+    assert len(form_rows(staff)) == 1 and len(office.state.outbox.latest()) == 1
 
 
 def test_indonesian_headers_and_the_offices_own_titles_are_understood(sheets_api, tmp_path):
@@ -82,7 +86,7 @@ def test_indonesian_headers_and_the_offices_own_titles_are_understood(sheets_api
     rows[0][0] = stamp("2026-11-27 10:00:00")
     office, staff, _ = linked_office(sheets_api, tmp_path, headers=INDONESIAN, rows=rows,
                                      form_fields={"nama": ("Nama Pemohon (sesuai KTP)",)})
-    assert office.sync(at("2026-11-27 10:05")).flushed == 1
+    assert sync(office, at("2026-11-27 10:05")).flushed == 1
     (row,) = form_rows(staff)
     assert (row["Nama"], row["NIK"], row["WhatsApp"]) == ("Budi", "3201010203850002", "0812-3456-7890")
     assert row["Layanan"] == "Surat Keterangan Tidak Mampu (SKTM)" and row["Keterangan"] == "Beasiswa"
@@ -92,14 +96,14 @@ def test_sorting_deleting_and_blank_rows_between_syncs_import_each_response_exac
     office, staff, sid = linked_office(sheets_api, tmp_path, rows=[
         response("2026-11-27 08:00:00", "Ani"), response("2026-11-27 08:10:00", "Budi", wa="0813-5555-0001"),
         response("2026-11-27 08:20:00", "Citra", wa="0813-5555-0002")])
-    office.sync(at("2026-11-27 08:30"))
+    sync(office, at("2026-11-27 08:30"))
     sheets_api.sort_rows(sid, TAB, 2, reverse=True)  # staff sort by name, Z→A
     sheets_api.delete_row(sid, TAB, 3)  # and delete one response
     sheets_api.insert_row(sid, TAB, 2)  # and leave a blank row at the top
     add_response(sheets_api, sid, response("2026-11-27 08:40:00", "Dodi", wa="0813-5555-0003"))
     add_response(sheets_api, sid, response("2026-11-27 08:41:00", "Eka", wa="0813-5555-0004"))
-    office.sync(at("2026-11-27 08:45"))
-    office.sync(at("2026-11-27 08:50"))
+    sync(office, at("2026-11-27 08:45"))
+    sync(office, at("2026-11-27 08:50"))
     names = Counter(r["Nama"] for r in form_rows(staff))
     assert names == Counter({"Ani": 1, "Budi": 1, "Citra": 1, "Dodi": 1, "Eka": 1})
     tickets = {r["Nama"]: r["Tiket"] for r in form_rows(staff)}
@@ -120,12 +124,12 @@ def test_a_response_arriving_during_a_sync_is_imported_by_the_next_one(sheets_ap
 
     sheets_api.before_request(google_forms_writes)
     try:
-        office.sync(at("2026-11-27 09:01"))
+        sync(office, at("2026-11-27 09:01"))
     finally:
         sheets_api.before_request(None)
     assert [r["Nama"] for r in form_rows(staff)] == ["Ani"]
     assert {r["Nama lengkap"]: bool(r["Tiket"]) for r in staff.rows(TAB)} == {"Ani": True, "Budi": False}
-    office.sync(at("2026-11-27 09:03"))
+    sync(office, at("2026-11-27 09:03"))
     assert sorted(r["Nama"] for r in form_rows(staff)) == ["Ani", "Budi"]
 
 
@@ -134,7 +138,7 @@ def test_invalid_responses_are_imported_for_staff_to_follow_up(sheets_api, tmp_p
         response("2026-11-27 09:00:00", "Ani", nik="12345"),
         response("2026-11-27 09:01:00", "Budi", wa="021-7654321"),
         response("2026-11-27 09:02:00", "Citra", service="Surat Izin Keramaian", wa="0813-5555-0002")])
-    report = office.sync(at("2026-11-27 09:05"))
+    report = sync(office, at("2026-11-27 09:05"))
     assert report.ok and report.flushed == 3
     rows = {r["Nama"]: r for r in form_rows(staff)}
     assert all(r["Status"] == "Perlu Dilengkapi" for r in rows.values())
@@ -142,7 +146,7 @@ def test_invalid_responses_are_imported_for_staff_to_follow_up(sheets_api, tmp_p
     assert "Nomor WhatsApp harus nomor HP Indonesia" in rows["Budi"]["Catatan"]
     assert "Layanan ini tidak tersedia" in rows["Citra"]["Catatan"] and rows["Citra"]["Layanan"] == "Surat Izin Keramaian"
     assert rows["Budi"]["Notifikasi"] == "Perlu Dilengkapi · tidak terkirim: nomor WA tidak valid"
-    told = {t: text for _, _, _, t, text in office.state.outbox()}
+    told = {t: text for _, _, _, t, text in office.state.outbox.latest()}
     assert "perlu dilengkapi" in told[rows["Ani"]["Tiket"]] and "NIK harus 16 angka" in told[rows["Ani"]["Tiket"]]
 
 
@@ -153,12 +157,12 @@ def test_a_crash_before_the_ticket_is_written_back_never_imports_twice(sheets_ap
         def update_many(self, writes):
             raise ProcessDied
 
-    dying = Office(office.settings, DiesBeforeWriting(office.store), office.state, office.messenger, office.wa)
+    dying = replace(office, store=DiesBeforeWriting(office.store))
     with pytest.raises(ProcessDied):
-        dying.sync(at("2026-11-27 09:01"))
-    restarted = Office.from_settings(office.settings)
-    restarted.sync(at("2026-11-27 09:03"))
-    restarted.sync(at("2026-11-27 09:05"))
+        sync(dying, at("2026-11-27 09:01"))
+    restarted = Office.open(office.settings)
+    sync(restarted, at("2026-11-27 09:03"))
+    sync(restarted, at("2026-11-27 09:05"))
     assert [r["Nama"] for r in form_rows(staff)] == ["Ani"]
     assert staff.rows(TAB)[0]["Tiket"] == form_rows(staff)[0]["Tiket"]
 
@@ -170,12 +174,12 @@ def test_lost_local_state_after_the_append_recognises_the_response(sheets_api, t
         def update_many(self, writes):
             return []  # the ticket write-back is lost
 
-    Office(office.settings, DiesAfterAppend(office.store), office.state, office.messenger, office.wa).sync(
+    sync(replace(office, store=DiesAfterAppend(office.store)), 
         at("2026-11-27 09:01"))
     assert staff.rows(TAB)[0]["Tiket"] == "" and len(form_rows(staff)) == 1
     for path in office.settings.data_dir.glob("state.sqlite3*"):
         path.unlink()  # a free host's redeploy
-    fresh = Office.from_settings(office.settings)
+    fresh = Office.open(office.settings)
     ran = run_due(fresh, at("2026-11-27 09:05")).ran  # the tick finds the responses tab again, then syncs
     assert ran["google form"] == f"tab jawaban: {TAB}" and ran["sinkron"].startswith("0 permohonan baru")
     assert len(form_rows(staff)) == 1 and staff.rows(TAB)[0]["Tiket"] == form_rows(staff)[0]["Tiket"]
@@ -183,37 +187,37 @@ def test_lost_local_state_after_the_append_recognises_the_response(sheets_api, t
 
 def test_a_sync_with_the_responses_tab_reads_at_most_twice(sheets_api, tmp_path):
     office, staff, sid = linked_office(sheets_api, tmp_path, rows=[response("2026-11-27 09:00:00", "Ani")])
-    office.sync(at("2026-11-27 09:01"))
+    sync(office, at("2026-11-27 09:01"))
     add_response(sheets_api, sid, response("2026-11-27 09:02:00", "Budi", wa="0813-5555-0001"))
     staff.set(form_rows(staff)[0]["Tiket"], "Status", "Diproses")
     sheets_api.reset_counts()
-    report = office.sync(at("2026-11-27 09:10"))
+    report = sync(office, at("2026-11-27 09:10"))
     assert report.ok and report.flushed == 1 and report.sent == 2
     assert sheets_api.reads <= 2 and sheets_api.writes <= 3
     sheets_api.reset_counts()
-    office.sync(at("2026-11-27 09:15"))
+    sync(office, at("2026-11-27 09:15"))
     assert (sheets_api.reads, sheets_api.writes) == (1, 0)
 
 
 def test_a_deleted_responses_tab_is_forgotten_without_stopping_the_sync(sheets_api, tmp_path):
     office, staff, sid = linked_office(sheets_api, tmp_path, rows=[response("2026-11-27 09:00:00", "Ani")])
-    office.sync(at("2026-11-27 09:01"))
+    sync(office, at("2026-11-27 09:01"))
     sheets_api.delete_tab(sid, TAB)
-    assert office.sync(at("2026-11-27 09:05")).ok
-    assert office.state.meta("form_tab") == ""
+    assert sync(office, at("2026-11-27 09:05")).ok
+    assert office.state.meta.get("form_tab") == ""
 
 
 def test_a_formulir_url_points_the_qr_code_and_poster_at_the_prefilled_google_form(sheets_api, tmp_path, runner):
     office, staff, sid = linked_office(sheets_api, tmp_path)
     form = "https://docs.google.com/forms/d/e/1FAIpQLSdX/viewform?usp=pp_url&entry.1093582131="
     staff.set_where("Layanan", "Kode", "SKD", "Formulir", form)
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     app = create_app(office.settings, {"TESTING": True})
     png = app.test_client().get("/qr/SKD.png").data
     expected = form + "Surat%20Keterangan%20Domisili"
     assert {c.text for c in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))} == {expected}
     out = tmp_path / "poster.png"
-    assert app.test_cli_runner().invoke(cli, ["poster", "--out", str(out)], obj=app).exit_code == 0
+    assert app.test_cli_runner().invoke(cli, ["poster", "--out", str(out)]).exit_code == 0
     texts = {c.text for c in zxingcpp.read_barcodes(Image.open(out))}
     assert expected in texts and "https://layanan.desapondok.id/ajukan/SKTM" in texts
 
@@ -223,17 +227,17 @@ def test_doctor_points_out_a_form_without_the_ticket_column(sheets_api, tmp_path
     prepare_register(open_store(settings))
     sheets_api.add_tab(settings.sheet_id, TAB, [ENGLISH])
     app = create_app(dataclasses.replace(settings), {"TESTING": True})
-    result = app.test_cli_runner().invoke(cli, ["doctor"], obj=app)
+    result = app.test_cli_runner().invoke(cli, ["doctor"])
     assert result.exit_code == 1 and f"[MASALAH] Kolom 'Tiket' belum ada di tab {TAB}." in result.output
 
 
 def test_a_responses_tab_deleted_between_syncs_does_not_stop_the_writes(sheets_api, tmp_path):
     office, staff, sid = linked_office(sheets_api, tmp_path, rows=[response("2026-11-27 09:00:00", "Ani")])
-    office.sync(at("2026-11-27 09:01"))
+    sync(office, at("2026-11-27 09:01"))
     sheets_api.delete_tab(sid, TAB)
-    ticket = office.submit("SKD", {"nama": "Budi", "nik": "3201010203850002", "wa": "0813-5555-0001",
+    ticket = submit(office, "SKD", {"nama": "Budi", "nik": "3201010203850002", "wa": "0813-5555-0001",
                                    "keterangan": "", "setuju": "ya"}, Channel.FORM)
     staff.set(form_rows(staff)[0]["Tiket"], "Status", "Diproses")
-    report = office.sync(at("2026-11-27 09:10"))
+    report = sync(office, at("2026-11-27 09:10"))
     assert report.ok and report.flushed == 1 and report.sent == 2
     assert staff.row(ticket)["Notifikasi"].startswith("Baru · dikabari")

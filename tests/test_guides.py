@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pondok_sheets.guide import END, GUIDE, START, status_table
+from pondok_sheets.cli.guide import END, GUIDE, START, status_table
 from pondok_sheets.messengers.graph import OPERATOR
 from pondok_sheets.register.messages import DEFAULT_WORDING
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_GUIDE = GUIDE.read_text(encoding="utf-8")
-SOURCES = ["pondok_sheets/doctor.py", "pondok_sheets/stores/sheets_client.py", "pondok_sheets/register/table.py"]
+SOURCES = ["pondok_sheets/cli/doctor.py", "pondok_sheets/stores/sheets_client.py", "pondok_sheets/errors.py"]
 
 
 def test_the_status_table_in_the_staff_guide_is_the_one_the_code_generates():
@@ -33,7 +33,7 @@ def _fixed_openings(source: str) -> list[str]:
 
 
 def test_doctor_and_the_staff_guide_use_the_same_words():
-    doctor = (ROOT / "pondok_sheets/doctor.py").read_text()
+    doctor = (ROOT / "pondok_sheets/cli/doctor.py").read_text()
     findings = re.findall(r"Finding\((?:FAIL|WARN),\s*f?\"([^\"]+)\"", doctor)
     openings = [re.split(r"\{|\(|:", text)[0].strip() for text in findings]
     openings += [text.split(";")[0] for text in OPERATOR.values()]

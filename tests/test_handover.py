@@ -14,6 +14,8 @@ from pondok_sheets.config import load_config
 from pondok_sheets.register.model import Channel
 
 from .conftest import VALID, at
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 
 @pytest.fixture
@@ -124,17 +126,17 @@ def test_a_wrong_flag_stops_the_non_interactive_wizard_with_the_reason(folder):
 @pytest.fixture
 def november(office, staff):
     """A register of November (and one October request), across services, channels and statuses."""
-    october = office.submit("SKD", VALID, Channel.FORM, at("2026-10-30 09:00"))
-    tickets = [office.submit(code, {**VALID, "nama": f"Warga {i}"}, channel, at("2026-11-02 09:00"))
+    october = submit(office, "SKD", VALID, Channel.FORM, at("2026-10-30 09:00"))
+    tickets = [submit(office, code, {**VALID, "nama": f"Warga {i}"}, channel, at("2026-11-02 09:00"))
                for i, (code, channel) in enumerate([("SKD", Channel.FORM), ("SKD", Channel.WHATSAPP),
                                                     ("SKTM", Channel.FORM), ("SKCK", Channel.GOOGLE_FORM)])]
-    office.sync(at("2026-11-02 09:00"))
+    sync(office, at("2026-11-02 09:00"))
     staff.add_row({"Masuk": "2026-11-03 10:00", "Nama": "Pak Loket", "WhatsApp": "0813-1111-2222", "Layanan": "SKD"})
-    office.sync(at("2026-11-03 10:00"))
+    sync(office, at("2026-11-03 10:00"))
     staff.set(tickets[0], "Status", "Siap Diambil")
-    office.sync(at("2026-11-04 09:00"))  # 2 working days: on time
+    sync(office, at("2026-11-04 09:00"))  # 2 working days: on time
     staff.set(tickets[3], "Status", "Selesai")
-    office.sync(at("2026-11-06 09:00"))  # 4 working days: SKCK promised 1
+    sync(office, at("2026-11-06 09:00"))  # 4 working days: SKCK promised 1
     return october, tickets
 
 

@@ -15,6 +15,8 @@ from pondok_sheets.register.model import Channel
 from pondok_sheets.register.validation import parse_phone
 
 from .conftest import VALID, at, csrf_token
+from pondok_sheets.flow import intake
+from pondok_sheets.flow.sync import sync
 
 BUDGET = 60 * 1024
 SITE = "https://layanan.desapondok.id"
@@ -26,8 +28,9 @@ def store_kind() -> str:
 
 
 @pytest.fixture
-def app(settings):
-    return create_app(dataclasses.replace(settings, office_wa=parse_phone("0812-1111-2222")), {"TESTING": True})
+def app(settings, clock):
+    return create_app(dataclasses.replace(settings, office_wa=parse_phone("0812-1111-2222")), {"TESTING": True},
+                      clock=clock)
 
 
 def decode(image: Image.Image) -> set[str]:
@@ -42,8 +45,8 @@ def submit(client, code="SKD", **fields):
 # -- weight and shape ---------------------------------------------------------------------
 
 def test_every_page_is_under_60_kb_with_its_favicon_and_no_outside_resource(client, office):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     favicon = len(client.get("/static/favicon.svg").data)
     for url in ["/", "/ajukan/SKD", f"/tiket/{ticket}", "/cek", "/statistik", "/tidak-ada"]:
         page = client.get(url).get_data(as_text=True)
@@ -63,7 +66,7 @@ def test_the_landing_page_offers_the_chat_the_status_box_and_office_hours(client
 def test_a_filled_honeypot_stores_nothing(client, office):
     response = submit(client, situs_web="http://spam.example")
     assert response.status_code == 422 and "Permohonan tidak bisa diproses" in response.get_data(as_text=True)
-    assert office.state.pending() == []
+    assert office.state.queue.pending() == []
 
 
 def test_too_many_submissions_from_one_address_get_a_friendly_429(client, office):
@@ -73,7 +76,7 @@ def test_too_many_submissions_from_one_address_get_a_friendly_429(client, office
     page = response.get_data(as_text=True)
     assert response.status_code == 429 and "Terlalu banyak permintaan" in page and "Tunggu sebentar" in page
     assert response.headers["Retry-After"]
-    assert len(office.state.pending()) == 20
+    assert len(office.state.queue.pending()) == 20
     other = client.post("/ajukan/SKD", data={}, environ_base={"REMOTE_ADDR": "10.9.8.7"},
                         headers={"X-Forwarded-For": "203.0.113.9"})
     assert other.status_code == 400  # another resident (through the host's proxy) is not blocked
@@ -98,12 +101,12 @@ def test_the_receipt_masks_the_name_and_shows_what_to_bring_a_qr_and_a_share_lin
 
 
 def test_the_timeline_lists_each_status_with_its_date(client, office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-25 09:00"))
+    ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-25 09:00"))
     staff.set(ticket, "Status", "Diproses")
-    office.sync(at("2026-11-26 10:00"))
+    sync(office, at("2026-11-26 10:00"))
     staff.set(ticket, "Status", "Siap Diambil")
-    office.sync(at("2026-11-27 11:00"))
+    sync(office, at("2026-11-27 11:00"))
     page = client.get(f"/tiket/{ticket}").get_data(as_text=True)
     timeline = re.findall(r"<li>(.*?) — (.*?)</li>", page)
     assert timeline == [("Baru", "2026-11-25 09:00"), ("Diproses", "2026-11-26 10:00"),
@@ -113,18 +116,14 @@ def test_the_timeline_lists_each_status_with_its_date(client, office, staff):
 # -- statistics ---------------------------------------------------------------------------
 
 def test_statistics_count_per_service_and_status_and_time_to_finish_without_personal_data(client, office, staff):
-    tickets = [office.submit(code, VALID, Channel.FORM, at("2026-11-02 09:00")) for code in ("SKD", "SKD", "SKCK")]
-    office.sync(at("2026-11-02 09:00"))  # Monday
+    tickets = [intake.submit(office, code, VALID, Channel.FORM, at("2026-11-02 09:00")) for code in ("SKD", "SKD", "SKCK")]
+    sync(office, at("2026-11-02 09:00"))  # Monday
     staff.set(tickets[0], "Status", "Siap Diambil")
-    office.sync(at("2026-11-04 10:00"))  # 2 working days later: within SKD's 2 days
+    sync(office, at("2026-11-04 10:00"))  # 2 working days later: within SKD's 2 days
     staff.set(tickets[2], "Status", "Selesai")
-    office.sync(at("2026-11-06 10:00"))  # 4 working days: SKCK promised 1
-    with_clock = office.now
-    office.now = lambda: at("2026-11-27 12:00")  # the page reads "this month" from the office's clock
-    try:
-        page = client.get("/statistik").get_data(as_text=True)
-    finally:
-        office.now = with_clock
+    sync(office, at("2026-11-06 10:00"))  # 4 working days: SKCK promised 1
+    office.clock.moment = at("2026-11-27 12:00")  # the page reads "this month" from the office's clock
+    page = client.get("/statistik").get_data(as_text=True)
     assert "Bulan ini (November 2026): 3 permohonan" in page and "Sejak awal: 3 permohonan" in page
     skd = page.split("<h3>Surat Keterangan Domisili</h3>")[1].split("<h3>")[0]
     assert ">2</span>" in skd and "Baru 1 · Siap Diambil 1" in skd
@@ -158,7 +157,7 @@ def test_the_poster_png_carries_every_qr_code_and_is_a4_at_200_dpi(runner, tmp_p
     assert result.exit_code == 0 and "Poster disimpan" in result.output
     image = Image.open(out)
     assert image.size == (1654, 2339)  # A4 at 200 dpi, portrait
-    expected = {f"{SITE}/ajukan/{s.code}" for s in office.services()}
+    expected = {f"{SITE}/ajukan/{s.code}" for s in office.state.meta.services()}
     assert decode(image) == expected | {f"{SITE}/cek", "https://wa.me/6281211112222?text=Halo"}
 
 
@@ -170,7 +169,7 @@ def test_the_poster_pdf_is_one_a4_page_naming_every_active_service(runner, tmp_p
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     text = " ".join(reader.pages[0].extract_text().split())
-    for service in office.services():
+    for service in office.state.meta.services():
         assert service.name.split(" (")[0] in text
     assert "Jam pelayanan" in text
 
@@ -189,4 +188,4 @@ def test_a_one_service_poster_has_a_big_qr_code(runner, tmp_path):
 def test_the_poster_page_is_a4_print_ready(client, office):
     page = client.get("/poster").get_data(as_text=True)
     assert "@page{size:A4 portrait" in page
-    assert page.count("<svg") == len(office.services()) + 2
+    assert page.count("<svg") == len(office.state.meta.services()) + 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 
 from pondok_sheets.register.model import Channel
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 from .conftest import VALID, at
 
@@ -13,12 +15,12 @@ DIGITS = ("81234567801", "0812-3456-7801", "6281234567801")
 
 def test_no_nik_or_number_in_the_log_of_a_whole_life_cycle(office, staff, client, caplog, capsys):
     caplog.set_level(logging.DEBUG)
-    ticket = office.submit("SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     staff.add_row({"Nama": "Pak Darto", "NIK": "3201010101700001", "WhatsApp": "0813-1111-2222", "Layanan": "SKD"})
     staff.set(ticket, "Status", "Siap Diambil")
-    office.sync(at("2026-11-27 09:10"))
-    office.sync(at("2026-11-30 09:10"))
+    sync(office, at("2026-11-27 09:10"))
+    sync(office, at("2026-11-30 09:10"))
     for url in ["/", f"/tiket/{ticket}", f"/cek?tiket={ticket}", "/statistik", "/tidak-ada"]:
         client.get(url)
     printed = capsys.readouterr()
@@ -30,8 +32,8 @@ def test_no_nik_or_number_in_the_log_of_a_whole_life_cycle(office, staff, client
 
 
 def test_public_pages_never_show_a_nik_a_number_or_a_whole_name(office, client, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     for url in [f"/tiket/{ticket}", "/statistik", f"/cek?tiket={ticket.lower()}"]:
         page = client.get(url, follow_redirects=True).get_data(as_text=True)
         assert NIK not in page and "Siti Aminah" not in page

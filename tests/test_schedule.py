@@ -1,6 +1,8 @@
 """Time, with a fake clock: settle delay, quiet hours, the digest, reminders, the lock, tick and /tasks/tick."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dataclasses
 import os
 import signal
@@ -14,13 +16,14 @@ from pathlib import Path
 import pytest
 
 from pondok_sheets import create_app
-from pondok_sheets.jobs import run_due
-from pondok_sheets.lock import RunLock
+from pondok_sheets.flow.jobs import run_due
 from pondok_sheets.register.calendar import add_working_days, working_days_between
 from pondok_sheets.register.model import Channel
 from pondok_sheets.register.validation import parse_phone
 
 from .conftest import VALID, at
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF = parse_phone("0811-2222-3333")
@@ -32,20 +35,21 @@ def store_kind() -> str:
 
 
 @pytest.fixture
-def app(settings):
+def app(settings, clock):
     return create_app(dataclasses.replace(settings, settle_minutes=3, quiet_hours=(at("2026-01-01 21:00").time(),
                                                                                  at("2026-01-01 07:00").time()),
-                                          staff_wa=(STAFF,), task_token="rahasia-cron"), {"TESTING": True})
+                                          staff_wa=(STAFF,), task_token="rahasia-cron"), {"TESTING": True},
+                      clock=clock)
 
 
 def messages(office, kind: str | None = None, ticket: str | None = None) -> list[tuple[str, str]]:
-    return [(t, text) for when, _, k, t, text in office.state.outbox(10_000)
+    return [(t, text) for when, _, k, t, text in office.state.outbox.latest(10_000)
             if (kind is None or k == kind) and (ticket is None or t == ticket)]
 
 
 def filed(office, when: str, **fields) -> str:
-    ticket = office.submit("SKD", {**VALID, **fields}, Channel.FORM, at(when))
-    office.sync(at(when))
+    ticket = submit(office, "SKD", {**VALID, **fields}, Channel.FORM, at(when))
+    sync(office, at(when))
     return ticket
 
 
@@ -59,21 +63,21 @@ def test_a_confirmation_goes_at_once_even_at_night(office):
 def test_a_change_undone_within_the_settle_delay_sends_nothing(office, staff):
     ticket = filed(office, "2026-11-27 09:00")
     staff.set(ticket, "Status", "Ditolak")  # a mis-click
-    office.sync(at("2026-11-27 09:01"))
+    sync(office, at("2026-11-27 09:01"))
     staff.set(ticket, "Status", "Baru")  # corrected at once
     for minute in ("09:03", "09:05", "09:10"):
-        office.sync(at(f"2026-11-27 {minute}"))
+        sync(office, at(f"2026-11-27 {minute}"))
     assert len(messages(office, ticket=ticket)) == 1  # only the confirmation
 
 
 def test_a_change_that_stays_is_told_after_the_settle_delay(office, staff):
     ticket = filed(office, "2026-11-27 09:00")
     staff.set(ticket, "Status", "Diproses")
-    office.sync(at("2026-11-27 09:10"))
+    sync(office, at("2026-11-27 09:10"))
     assert len(messages(office, ticket=ticket)) == 1
-    office.sync(at("2026-11-27 09:12"))
+    sync(office, at("2026-11-27 09:12"))
     assert len(messages(office, ticket=ticket)) == 1  # 2 minutes: not yet
-    office.sync(at("2026-11-27 09:13"))
+    sync(office, at("2026-11-27 09:13"))
     assert "sedang diproses" in messages(office, ticket=ticket)[-1][1]
 
 
@@ -81,11 +85,11 @@ def test_quiet_hours_hold_messages_until_morning_then_send_oldest_first(office, 
     tickets = [filed(office, "2026-11-27 15:00", wa=f"0813-5555-000{i}") for i in range(3)]
     for ticket, when in zip([tickets[2], tickets[0], tickets[1]], ["20:50", "21:10", "22:30"]):
         staff.set(ticket, "Status", "Siap Diambil")
-        office.sync(at(f"2026-11-27 {when}"))
+        sync(office, at(f"2026-11-27 {when}"))
     for when in ["2026-11-27 23:00", "2026-11-28 03:00", "2026-11-28 06:59"]:
-        report = office.sync(at(when))
+        report = sync(office, at(when))
         assert report.sent == 0 and report.waiting == 3
-    report = office.sync(at("2026-11-28 07:00"))
+    report = sync(office, at("2026-11-28 07:00"))
     assert report.sent == 3
     told = [t for t, text in messages(office) if "siap diambil" in text]
     assert told == [tickets[2], tickets[0], tickets[1]]  # in the order the changes were made
@@ -95,10 +99,10 @@ def test_a_run_sends_at_most_its_budget_and_the_rest_follow(office, staff):
     tickets = [filed(office, "2026-11-27 09:00") for _ in range(5)]
     for ticket in tickets:
         staff.set(ticket, "Status", "Diproses")
-    office.sync(at("2026-11-27 09:01"))
-    first = office.sync(at("2026-11-27 09:05"), max_sends=2)
+    sync(office, at("2026-11-27 09:01"))
+    first = sync(office, at("2026-11-27 09:05"), max_sends=2)
     assert first.sent == 2 and first.waiting == 3
-    assert office.sync(at("2026-11-27 09:06")).sent == 3
+    assert sync(office, at("2026-11-27 09:06")).sent == 3
 
 
 # -- the morning digest -------------------------------------------------------------------
@@ -142,28 +146,28 @@ def test_working_days_skip_weekends_and_national_holidays():
 def test_pickup_reminders_come_after_3_and_7_working_days_and_never_a_third(office, staff):
     ticket = filed(office, "2026-11-20 09:00")  # a Friday
     staff.set(ticket, "Status", "Siap Diambil")
-    office.sync(at("2026-11-20 10:00"))
-    office.sync(at("2026-11-20 10:05"))  # told
+    sync(office, at("2026-11-20 10:00"))
+    sync(office, at("2026-11-20 10:05"))  # told
     reminders = lambda: [text for _, text in messages(office, kind="pengingat", ticket=ticket)]  # noqa: E731
     for day in ("2026-11-23", "2026-11-24"):
-        office.sync(at(f"{day} 09:00"))
+        sync(office, at(f"{day} 09:00"))
     assert reminders() == []
-    office.sync(at("2026-11-25 09:00"))  # 3 working days
-    office.sync(at("2026-11-25 09:10"))
+    sync(office, at("2026-11-25 09:00"))  # 3 working days
+    sync(office, at("2026-11-25 09:10"))
     assert len(reminders()) == 1 and "masih menunggu diambil" in reminders()[0]
     assert staff.row(ticket)["Notifikasi"].endswith("· pengingat 1")
-    office.sync(at("2026-11-30 09:00"))  # 6 working days
+    sync(office, at("2026-11-30 09:00"))  # 6 working days
     assert len(reminders()) == 1
-    office.sync(at("2026-12-01 09:00"))  # 7 working days
-    office.sync(at("2026-12-31 09:00"))
-    office.sync(at("2027-02-01 09:00"))
+    sync(office, at("2026-12-01 09:00"))  # 7 working days
+    sync(office, at("2026-12-31 09:00"))
+    sync(office, at("2027-02-01 09:00"))
     assert len(reminders()) == 2
 
 
 # -- cron semantics ---------------------------------------------------------------------------
 
 def test_two_overlapping_ticks_do_the_work_once(office):
-    office.submit("SKD", VALID, Channel.FORM)
+    submit(office, "SKD", VALID, Channel.FORM)
     barrier = threading.Barrier(2)
     results = []
 
@@ -183,8 +187,9 @@ def test_two_overlapping_ticks_do_the_work_once(office):
 def test_a_tick_killed_while_holding_the_lock_does_not_block_the_next(office, settings):
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; sys.path.insert(0, sys.argv[1]);"
-        "from pondok_sheets.lock import RunLock; from pathlib import Path;"
-        "lock = RunLock(Path(sys.argv[2])); assert lock.acquire(); print('held', flush=True); time.sleep(60)"),
+        "from filelock import FileLock;"
+        "lock = FileLock(sys.argv[2], thread_local=False); lock.acquire(timeout=0); print('held', flush=True);"
+        "time.sleep(60)"),
         str(ROOT), str(settings.data_dir / "tick.lock")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -210,7 +215,7 @@ def test_tasks_tick_needs_the_right_bearer_token(client, office):
     assert client.post("/tasks/tick", headers={"Authorization": "Bearer salah"}).status_code == 401
     assert client.post("/tasks/tick", headers={"Authorization": "rahasia-cron"}).status_code == 401
     assert messages(office) == []
-    office.submit("SKD", VALID, Channel.FORM)
+    submit(office, "SKD", VALID, Channel.FORM)
     response = client.post("/tasks/tick", headers={"Authorization": "Bearer rahasia-cron"})
     body = response.get_json()
     assert response.status_code == 200 and body["ok"] and "sinkron" in body["dijalankan"]
@@ -226,19 +231,19 @@ def test_tasks_tick_bounds_the_messages_per_call(client, office, staff):
     tickets = [filed(office, "2026-11-27 09:00") for _ in range(45)]
     for ticket in tickets:
         staff.set(ticket, "Status", "Diproses")
-    office.sync(at("2026-11-27 09:00"))
-    office.now = lambda: at("2026-11-27 09:30")
+    sync(office, at("2026-11-27 09:00"))
+    office.clock.moment = at("2026-11-27 09:30")
     body = client.post("/tasks/tick", headers={"Authorization": "Bearer rahasia-cron"}).get_json()
     assert "40 pesan terkirim" in body["dijalankan"]["sinkron"] and "5 kabar menunggu" in body["dijalankan"]["sinkron"]
 
 
 def test_the_scheduler_starts_with_its_jobs_and_stops_cleanly(app):
-    from pondok_sheets.scheduler import start_scheduler
+    from pondok_sheets.cli.scheduler import start_scheduler
 
-    scheduler = start_scheduler(app)
+    scheduler = start_scheduler(app.extensions["pondok"])
     try:
         assert scheduler.running and {job.id for job in scheduler.get_jobs()} == {"tick"}
-        app.extensions["pondok"].on_submit()
+        app.extensions["pondok"].wakeup.notify()
         assert {job.id for job in scheduler.get_jobs()} == {"tick", "flush"}
         assert str(scheduler.timezone) == "Asia/Jakarta"
     finally:
@@ -251,10 +256,10 @@ def test_the_scheduler_starts_with_its_jobs_and_stops_cleanly(app):
 def test_log_hygiene_masks_numbers_and_archives_old_rows_without_losing_any(settings, staff, store_kind):
     app = create_app(dataclasses.replace(settings, log_keep_days=30), {"TESTING": True})
     office = app.extensions["pondok"]
-    old = office.submit("SKD", VALID, Channel.FORM, at("2026-09-01 09:00"))
-    office.sync(at("2026-09-01 09:00"))
-    recent = office.submit("SKD", VALID, Channel.FORM, at("2026-11-20 09:00"))
-    office.sync(at("2026-11-20 09:00"))
+    old = submit(office, "SKD", VALID, Channel.FORM, at("2026-09-01 09:00"))
+    sync(office, at("2026-09-01 09:00"))
+    recent = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-20 09:00"))
+    sync(office, at("2026-11-20 09:00"))
     staff.add_row({"Waktu": "2026-11-21 08:00", "Tiket": recent, "Kepada": "0812-3456-7801", "Jenis": "manual",
                    "Hasil": "dicatat petugas"}, tab="Log")
     result = run_due(office, at("2026-11-27 09:00"))
@@ -280,11 +285,11 @@ def test_a_crash_while_archiving_loses_no_log_row(settings, staff):
 
     app = create_app(dataclasses.replace(settings, log_keep_days=30), {"TESTING": True})
     office = app.extensions["pondok"]
-    old = office.submit("SKD", VALID, Channel.FORM, at("2026-09-01 09:00"))
-    office.sync(at("2026-09-01 09:00"))
-    dying = Office(office.settings, DiesWhileArchiving(office.store), office.state, office.messenger, office.wa)
+    old = submit(office, "SKD", VALID, Channel.FORM, at("2026-09-01 09:00"))
+    sync(office, at("2026-09-01 09:00"))
+    dying = replace(office, store=DiesWhileArchiving(office.store))
     with pytest.raises(ProcessDied):
         run_due(dying, at("2026-11-27 09:00"))
     assert staff.rows("Log") == []  # deleted from Log, held locally
-    run_due(Office.from_settings(office.settings), at("2026-11-28 09:00"))
+    run_due(Office.open(office.settings), at("2026-11-28 09:00"))
     assert [r["Tiket"] for r in staff.rows("Log Arsip")] == [old]

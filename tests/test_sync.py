@@ -5,19 +5,23 @@ import pytest
 
 from pondok_sheets.office import Office
 from pondok_sheets.register.model import Channel, Status
-from pondok_sheets.register.validation import InvalidInput
+from pondok_sheets.errors import InvalidInput
 
 from .conftest import VALID, at
+from pondok_sheets.flow.catalogue import lookup
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.staff import set_status
+from pondok_sheets.flow.sync import sync
 
 
 def outbox_for(office: Office, ticket: str) -> list[str]:
-    return [text for _, _, _, t, text in office.state.outbox(1000) if t == ticket]
+    return [text for _, _, _, t, text in office.state.outbox.latest(1000) if t == ticket]
 
 
 def test_a_submission_lands_in_the_register_once_with_a_confirmation(office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
     assert [r for r in staff.rows() if r["Tiket"] == ticket] == []  # queued, not yet in the register
-    report = office.sync(at("2026-11-27 09:01"))
+    report = sync(office, at("2026-11-27 09:01"))
     assert report.ok and report.flushed == 1 and report.sent == 1
     row = staff.row(ticket)
     assert row["Nama"] == "Siti Aminah" and row["NIK"] == "3201014507900001"
@@ -26,18 +30,18 @@ def test_a_submission_lands_in_the_register_once_with_a_confirmation(office, sta
     assert row["Notifikasi"] == "Baru · dikabari 2026-11-27 09:01"
     (message,) = outbox_for(office, ticket)
     assert ticket in message and f"https://layanan.desapondok.id/tiket/{ticket}" in message
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     assert len([r for r in staff.rows() if r["Tiket"] == ticket]) == 1
     assert len(outbox_for(office, ticket)) == 1
 
 
 def test_a_status_change_is_told_exactly_once_across_repeated_ticks(office, staff):
-    ticket = office.submit("SKTM", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKTM", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     staff.set(ticket, "Status", "Siap Diambil")
     staff.set(ticket, "Catatan", "Ambil di meja 2")
     for minute in range(1, 6):
-        office.sync(at(f"2026-11-27 10:0{minute}"))
+        sync(office, at(f"2026-11-27 10:0{minute}"))
     messages = outbox_for(office, ticket)
     assert len(messages) == 2
     assert "sudah siap diambil" in messages[1] and "Ambil di meja 2" in messages[1]
@@ -46,12 +50,12 @@ def test_a_status_change_is_told_exactly_once_across_repeated_ticks(office, staf
 
 
 def test_changing_back_and_forth_tells_each_distinct_change_once(office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     for i, status in enumerate(["Diproses", "Perlu Dilengkapi", "Perlu Dilengkapi", "Diproses", "Diproses"]):
         staff.set(ticket, "Status", status)
-        office.sync(at(f"2026-11-27 10:0{i}"))
-        office.sync(at(f"2026-11-27 10:0{i}"))
+        sync(office, at(f"2026-11-27 10:0{i}"))
+        sync(office, at(f"2026-11-27 10:0{i}"))
     messages = outbox_for(office, ticket)
     assert len(messages) == 4  # Baru, Diproses, Perlu Dilengkapi, Diproses
     assert ["sudah kami terima" in messages[0], "sedang diproses" in messages[1],
@@ -59,17 +63,17 @@ def test_changing_back_and_forth_tells_each_distinct_change_once(office, staff):
 
 
 def test_an_empty_note_leaves_its_line_out_of_the_message(office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     staff.set(ticket, "Status", "Diproses")
-    office.sync(at("2026-11-27 09:10"))
+    sync(office, at("2026-11-27 09:10"))
     assert "Catatan petugas" not in outbox_for(office, ticket)[-1]
 
 
 def test_a_walk_in_row_gets_a_ticket_and_a_confirmation(office, staff):
     staff.add_row({"Nama": "Pak Darto", "NIK": "3201010101700001", "WhatsApp": "0813-1111-2222",
                    "Layanan": "Surat Pengantar SKCK"})
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.walkins == 1 and report.sent == 1
     (row,) = [r for r in staff.rows() if r["Nama"] == "Pak Darto"]
     assert row["Tiket"].startswith("PDK-") and row["Saluran"] == "Loket"
@@ -77,15 +81,15 @@ def test_a_walk_in_row_gets_a_ticket_and_a_confirmation(office, staff):
     assert row["Notifikasi"] == "Baru · dikabari 2026-11-27 09:00"
     (message,) = outbox_for(office, row["Tiket"])
     assert "Halo Pak Darto" in message and row["Tiket"] in message
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     assert len(outbox_for(office, row["Tiket"])) == 1
-    assert office.lookup(row["Tiket"].lower()).status == "Baru"
+    assert lookup(office, row["Tiket"].lower()).status == "Baru"
 
 
 def test_a_walk_in_typed_with_its_own_status_and_time_keeps_them(office, staff):
     staff.add_row({"Masuk": "2026-11-26 14:00", "Nama": "Bu Sri", "WhatsApp": "0813-1111-3333",
                    "Layanan": "SKU", "Status": "Diproses", "Saluran": "WhatsApp"})
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     (row,) = [r for r in staff.rows() if r["Nama"] == "Bu Sri"]
     assert (row["Masuk"], row["Status"], row["Saluran"]) == ("2026-11-26 14:00", "Diproses", "WhatsApp")
     (message,) = outbox_for(office, row["Tiket"])
@@ -94,33 +98,33 @@ def test_a_walk_in_typed_with_its_own_status_and_time_keeps_them(office, staff):
 
 def test_a_row_without_a_usable_number_is_marked_and_sent_once_staff_fix_it(office, staff):
     staff.add_row({"Nama": "Pak Min", "WhatsApp": "022-7654321", "Layanan": "SKD"})
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.not_sent == 1 and report.sent == 0
     (row,) = [r for r in staff.rows() if r["Nama"] == "Pak Min"]
     assert row["Notifikasi"] == "Baru · tidak terkirim: nomor WA tidak valid"
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     assert outbox_for(office, row["Tiket"]) == []
     staff.set(row["Tiket"], "WhatsApp", "0813 2222 4444")
-    office.sync(at("2026-11-27 09:10"))
+    sync(office, at("2026-11-27 09:10"))
     assert len(outbox_for(office, row["Tiket"])) == 1
     assert staff.row(row["Tiket"])["Notifikasi"] == "Baru · dikabari 2026-11-27 09:10"
 
 
 def test_a_status_staff_mistyped_is_pointed_out_and_nothing_is_sent(office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     staff.set(ticket, "Status", "Selesaii")
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     assert staff.row(ticket)["Notifikasi"].startswith("Status tidak dikenal: 'Selesaii'. Pilih salah satu: Baru,")
     assert len(outbox_for(office, ticket)) == 1
     staff.set(ticket, "Status", "selesai")  # any case is fine
-    office.sync(at("2026-11-27 09:10"))
+    sync(office, at("2026-11-27 09:10"))
     assert "sudah selesai" in outbox_for(office, ticket)[-1]
 
 
 def test_every_message_is_logged_with_the_number_masked(office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     (log,) = staff.rows("Log")
     assert log["Tiket"] == ticket and log["Hasil"] == "terkirim" and log["Jenis"] == "status"
     assert log["Kepada"] == "62812*****801" and "3456" not in log["Kepada"]
@@ -130,23 +134,23 @@ def test_every_message_is_logged_with_the_number_masked(office, staff):
 def test_an_invalid_submission_changes_nothing(office, staff):
     before = staff.rows()
     with pytest.raises(InvalidInput) as invalid:
-        office.submit("SKD", {**VALID, "nik": "123", "wa": "021-555", "setuju": ""}, Channel.FORM)
+        submit(office, "SKD", {**VALID, "nik": "123", "wa": "021-555", "setuju": ""}, Channel.FORM)
     assert set(invalid.value.errors) == {"nik", "wa", "setuju"}
-    assert office.state.pending() == []
-    office.sync(at("2026-11-27 09:00"))
+    assert office.state.queue.pending() == []
+    sync(office, at("2026-11-27 09:00"))
     assert staff.rows() == before
 
 
 def test_an_unknown_or_closed_service_is_refused(office, staff):
     with pytest.raises(InvalidInput) as invalid:
-        office.submit("XYZ", VALID, Channel.FORM)
+        submit(office, "XYZ", VALID, Channel.FORM)
     assert invalid.value.errors == {"layanan": "Layanan ini tidak tersedia. Pilih layanan dari daftar."}
 
 
 def test_formula_like_values_are_stored_as_text(office, staff):
-    ticket = office.submit("SKD", {**VALID, "nama": '=HYPERLINK("http://x","y")', "keterangan": "+1 dokumen"},
+    ticket = submit(office, "SKD", {**VALID, "nama": '=HYPERLINK("http://x","y")', "keterangan": "+1 dokumen"},
                            Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     row = staff.row(ticket)
     assert row["Nama"] == '\'=HYPERLINK("http://x","y")' and row["Keterangan"] == "'+1 dokumen"
     assert 'Halo =HYPERLINK("http://x","y")' in outbox_for(office, ticket)[0]
@@ -154,15 +158,15 @@ def test_formula_like_values_are_stored_as_text(office, staff):
 
 def test_staff_wording_in_pesan_is_used(office, staff):
     staff.add_row({"Status": "Diproses", "Pesan": "Yth. {nama}, tiket {tiket} diproses. {tidakada}"}, tab="Pesan")
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     staff.set(ticket, "Status", Status.DIPROSES.value)
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     assert outbox_for(office, ticket)[-1] == f"Yth. Siti Aminah, tiket {ticket} diproses. {{tidakada}}"
 
 
 def test_set_status_changes_the_register_as_staff_would(office, staff):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.set_status(ticket.lower(), Status.PERLU_DILENGKAPI, "Fotokopi KK belum ada")
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    set_status(office, ticket.lower(), Status.PERLU_DILENGKAPI, "Fotokopi KK belum ada")
     row = staff.row(ticket)
     assert (row["Status"], row["Catatan"]) == ("Perlu Dilengkapi", "Fotokopi KK belum ada")

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pondok_sheets.register.model import Channel
 
 from .conftest import VALID, at, csrf_token
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 
 def form_post(client, code: str, fields: dict, token: str | None = "from-page"):
@@ -24,7 +26,7 @@ def test_the_landing_page_lists_active_services_with_requirements_and_days(clien
 
 def test_a_service_staff_switched_off_is_not_offered(client, office, staff):
     staff.set_where("Layanan", "Kode", "SKM", "Aktif", "Tidak")
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     assert "Surat Keterangan Kematian" not in client.get("/").get_data(as_text=True)
     assert client.get("/ajukan/SKM").status_code == 404
 
@@ -40,7 +42,7 @@ def test_the_form_round_trip_ends_on_the_receipt(client, office, staff):
     assert ticket in receipt and "Surat Keterangan Domisili" in receipt and "Baru" in receipt
     assert 'name="robots" content="noindex"' in receipt
     assert "Siti" not in receipt and "3201014507900001" not in receipt and "3456" not in receipt
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     assert staff.row(ticket)["Saluran"] == "Formulir"
 
 
@@ -49,7 +51,7 @@ def test_a_missing_or_wrong_csrf_token_is_refused_and_stores_nothing(client, off
         response = form_post(client, "SKD", VALID, token=token)
         assert response.status_code == 400
         assert "Formulir sudah kedaluwarsa atau tidak sah" in response.get_data(as_text=True)
-    assert office.state.pending() == []
+    assert office.state.queue.pending() == []
 
 
 def test_an_invalid_submission_shows_each_error_keeps_the_values_and_changes_nothing(client, office, staff):
@@ -60,13 +62,13 @@ def test_an_invalid_submission_shows_each_error_keeps_the_values_and_changes_not
     assert "NIK harus 16 angka" in page and "Nomor WhatsApp harus nomor HP Indonesia" in page
     assert "Centang persetujuan" in page
     assert 'value="Siti Aminah"' in page and "Untuk melamar kerja" in page and 'value="12345"' in page
-    assert office.state.pending() == []
-    office.sync(at("2026-11-27 09:00"))
+    assert office.state.queue.pending() == []
+    sync(office, at("2026-11-27 09:00"))
     assert staff.rows() == before
 
 
 def test_a_status_check_finds_a_ticket_typed_carelessly(client, office):
-    ticket = office.submit("SKD", VALID, Channel.FORM)
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
     typed = ticket.lower().replace("-", " ")
     response = client.get("/cek", query_string={"tiket": typed})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/tiket/{ticket}")

@@ -12,6 +12,8 @@ from pondok_sheets.register.model import Channel
 
 from .conftest import VALID, at
 from .fakes.graph_api import FakeGraphAPI
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
 
 RESIDENT = "6281355550000"  # the resident's WhatsApp id (digits), +62 813-5555-0000
 
@@ -48,7 +50,7 @@ def post(app, payload, signed=True, wa_api=None, raw=None):
     if signed:
         headers["X-Hub-Signature-256"] = (wa_api or FakeGraphAPI()).sign(body)
     response = app.test_client().post("/webhook/whatsapp", data=body, headers=headers)
-    app.extensions["pondok"].inbox.wait()
+    app.extensions["pondok.inbox"].wait()
     return response
 
 
@@ -78,8 +80,8 @@ def test_a_forged_or_missing_signature_is_refused_and_nothing_happens(cloud, wa_
     forged = cloud.test_client().post("/webhook/whatsapp", data=body, headers={
         "X-Hub-Signature-256": FakeGraphAPI(app_secret="bukan-rahasia-kami").sign(body)})
     assert forged.status_code == 403
-    cloud.extensions["pondok"].inbox.wait()
-    assert wa_api.sent == [] and cloud.extensions["pondok"].wa.claim(at("2026-11-27 09:00")) == []
+    cloud.extensions["pondok.inbox"].wait()
+    assert wa_api.sent == [] and cloud.extensions["pondok"].state.inbox.claim(at("2026-11-27 09:00")) == []
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[]", b'{"object": "page", "entry": []}', b'"halo"'])
@@ -116,7 +118,7 @@ def test_a_full_chat_from_halo_to_a_ticket_in_the_register_and_a_confirmation(cl
     ticket = reply.split("Nomor tiket: *")[1].split("*")[0]
     assert f"https://layanan.desapondok.id/tiket/{ticket}" in reply
 
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     row = staff.row(ticket)
     assert (row["Nama"], row["Saluran"], row["WhatsApp"]) == ("siti aminah", "WhatsApp", "0813-5555-0000")
     assert row["Keterangan"] == "Untuk beasiswa sekolah" and row["Layanan"].startswith("Surat Keterangan Tidak")
@@ -137,7 +139,7 @@ def test_plain_text_answers_work_everywhere_and_batal_cancels(cloud, wa_api):
     assert texts_to(wa_api)[-2] == "Balas YA untuk mengirim, atau BATAL untuk membatalkan."
     say(cloud, wa_api, " BATAL ")
     assert texts_to(wa_api)[-1].startswith("Baik, permohonan dibatalkan.")
-    assert office.state.pending() == []
+    assert office.state.queue.pending() == []
 
 
 def test_the_same_webhook_delivered_twice_gives_one_reply_and_one_request(cloud, wa_api):
@@ -149,7 +151,7 @@ def test_the_same_webhook_delivered_twice_gives_one_reply_and_one_request(cloud,
     sent_before = len(wa_api.sent)
     post(cloud, yes, wa_api=wa_api)  # Meta redelivers the same update
     assert len(wa_api.sent) == sent_before
-    assert len(office.state.pending()) == 1
+    assert len(office.state.queue.pending()) == 1
 
 
 def test_1000_updates_in_one_post_in_any_order_are_all_taken(cloud, wa_api):
@@ -160,16 +162,16 @@ def test_1000_updates_in_one_post_in_any_order_are_all_taken(cloud, wa_api):
     response = post(cloud, FakeGraphAPI.envelope(values[::-1]), wa_api=wa_api)
     assert response.status_code == 200
     assert [m.type for m in wa_api.sent] == ["interactive"]  # one reply: the menu
-    assert office.wa.claim(at("2026-11-27 09:00")) == []
+    assert office.state.inbox.claim(at("2026-11-27 09:00")) == []
 
 
 def test_cek_tells_details_only_to_the_number_that_filed_the_request(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     staff.set(ticket, "Status", "Perlu Dilengkapi")
     staff.set(ticket, "Catatan", "Fotokopi KK belum ada")
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     say(cloud, wa_api, f"cek {ticket.lower().replace('-', '')}")
     mine = texts_to(wa_api)[-1]
     assert "Perlu Dilengkapi" in mine and "Fotokopi KK belum ada" in mine and "Surat Keterangan Domisili" in mine
@@ -191,20 +193,20 @@ def test_a_photo_gets_a_polite_reply_with_the_requirements(cloud, wa_api):
 
 
 def test_the_conversation_survives_a_restart_and_expires_after_30_minutes(cloud, wa_api, settings):
-    from pondok_sheets.whatsapp.inbox import process_inbox
+    from pondok_sheets.flow.inbox import process_inbox
 
     say(cloud, wa_api, "halo")
     say(cloud, wa_api, "2")
     restarted = create_app(cloud.extensions["pondok"].settings, {"TESTING": True})
     office = restarted.extensions["pondok"]
     office.messenger.client.sleep = lambda seconds: None
-    office.wa.add_to_inbox([("wamid.A", "message", {"from": RESIDENT, "timestamp": "", "type": "text",
+    office.state.inbox.add([("wamid.A", "message", {"from": RESIDENT, "timestamp": "", "type": "text",
                                                      "text": "Budi", "reply_id": "", "media": False})],
                            at("2026-11-27 09:00"))
     now = office.now()
     process_inbox(office, now)
     assert texts_to(wa_api)[-1].startswith("Berapa NIK Anda?")
-    office.wa.add_to_inbox([("wamid.B", "message", {"from": RESIDENT, "timestamp": "", "type": "text",
+    office.state.inbox.add([("wamid.B", "message", {"from": RESIDENT, "timestamp": "", "type": "text",
                                                      "text": "3201010203850002", "reply_id": "", "media": False})],
                            now)
     from datetime import timedelta
@@ -217,8 +219,8 @@ def test_the_conversation_survives_a_restart_and_expires_after_30_minutes(cloud,
 
 def test_outside_the_24_hour_window_the_template_goes_with_five_parameters(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     (message,) = wa_api.sent
     assert message.type == "template" and message.template == "status_permohonan" and message.language == "id"
     assert message.parameters == ["Siti Aminah", ticket, "Surat Keterangan Domisili", "Baru", "-"]
@@ -228,9 +230,9 @@ def test_outside_the_24_hour_window_the_template_goes_with_five_parameters(cloud
 def test_131047_at_once_resends_once_as_the_template(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
     say(cloud, wa_api, "halo")  # opens the window: free text is tried first
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
     wa_api.fail_for(RESIDENT, 131047)  # Meta's clock disagrees: the window has closed
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.sent == 1
     statuses = [m for m in wa_api.sent if m.type in ("text", "template") and ticket in json.dumps(m.json)]
     assert [m.type for m in statuses] == ["template"]
@@ -240,16 +242,16 @@ def test_131047_at_once_resends_once_as_the_template(cloud, wa_api, staff):
 def test_131047_reported_later_in_a_failed_status_resends_once_as_the_template(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
     say(cloud, wa_api, "halo")
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
     wa_api.fail_for(RESIDENT, 131047, asynchronous=True)
-    office.sync(at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:00"))
     text = wa_api.sent[-1]
     assert text.type == "text" and text.async_error == 131047
     failed = FakeGraphAPI.status_update(text.message_id, "failed", RESIDENT, error_code=131047)
     post(cloud, failed, wa_api=wa_api)
     post(cloud, failed, wa_api=wa_api)  # redelivered
-    office.sync(at("2026-11-27 09:02"))
-    office.sync(at("2026-11-27 09:04"))
+    sync(office, at("2026-11-27 09:02"))
+    sync(office, at("2026-11-27 09:04"))
     templates = [m for m in wa_api.sent if m.type == "template"]
     assert len(templates) == 1 and templates[0].parameters[1] == ticket
     hasil = {r["ID Pesan"]: r["Hasil"] for r in staff.rows("Log")}
@@ -259,59 +261,59 @@ def test_131047_reported_later_in_a_failed_status_resends_once_as_the_template(c
 
 def test_delivery_statuses_reach_the_log_without_going_backwards(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     message_id = wa_api.sent[-1].message_id
     for status in ["read", "delivered", "sent"]:  # out of order, as Meta may deliver them
         post(cloud, FakeGraphAPI.status_update(message_id, status, RESIDENT), wa_api=wa_api)
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     (log,) = staff.rows("Log")
     assert log["Hasil"] == "sudah dibaca"
 
 
 def test_an_undeliverable_number_is_marked_for_staff_and_not_retried(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
     wa_api.fail_for(RESIDENT, 131026)
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.not_sent == 1
     assert staff.row(ticket)["Notifikasi"] == ("Baru · tidak terkirim: nomor tidak terdaftar di WhatsApp atau "
                                                "tidak bisa menerima pesan")
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     assert len(wa_api.sent) == 0 and len([r for r in wa_api.requests if r.method == "POST"]) == 1
 
 
 def test_an_expired_token_is_a_clear_operator_error_and_messages_stay_pending(cloud, wa_api, staff, caplog):
     office = cloud.extensions["pondok"]
-    tickets = [office.submit("SKD", {**VALID, "wa": f"0813-5555-000{i}"}, Channel.FORM) for i in range(3)]
+    tickets = [submit(office, "SKD", {**VALID, "wa": f"0813-5555-000{i}"}, Channel.FORM) for i in range(3)]
     wa_api.fail_next(1, code=190)
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert not report.ok and "token WhatsApp kedaluwarsa" in report.error
     assert "190" in caplog.text and "token" in caplog.text
     assert len([r for r in wa_api.requests if r.method == "POST"]) == 1  # it stopped trying the others
     assert all(staff.row(t)["Notifikasi"] == "" for t in tickets)  # the rows landed; nobody counted as told
-    report = office.sync(at("2026-11-27 09:05"))  # the operator renewed the token
+    report = sync(office, at("2026-11-27 09:05"))  # the operator renewed the token
     assert report.ok and report.sent == 3
     assert all(staff.row(t)["Notifikasi"].startswith("Baru · dikabari") for t in tickets)
 
 
 def test_a_500_from_the_graph_api_is_retried_later_not_lost_not_doubled(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
     wa_api.fail_next(3, code=131000)  # three tries in this cycle, all refused
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.retry_later == 1 and wa_api.sent == []
     assert staff.row(ticket)["Notifikasi"] == ""
-    office.sync(at("2026-11-27 09:02"))
-    office.sync(at("2026-11-27 09:04"))
+    sync(office, at("2026-11-27 09:02"))
+    sync(office, at("2026-11-27 09:04"))
     assert len(wa_api.sent) == 1 and staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:02"
 
 
 def test_a_rate_limit_within_the_cycle_is_retried_at_once(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
     wa_api.fail_next(1, code=130429)
-    assert office.sync(at("2026-11-27 09:00")).sent == 1
+    assert sync(office, at("2026-11-27 09:00")).sent == 1
     assert staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:00"
 
 
@@ -328,9 +330,9 @@ def links(settings):
 
 def test_links_mode_gives_a_correct_wa_me_link_for_every_pending_message(links, staff):
     office = links.extensions["pondok"]
-    tickets = [office.submit("SKD", {**VALID, "nama": name, "wa": wa}, Channel.FORM)
+    tickets = [submit(office, "SKD", {**VALID, "nama": name, "wa": wa}, Channel.FORM)
                for name, wa in [("Ani & Budi", "0813-5555-0000"), ("Citra", "+62 812 3456 7890")]]
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.ok and report.sent == 2
     rows = staff.rows("Kirim WA")
     assert [r["Tiket"] for r in rows] == tickets and all(r["Terkirim"] in ("", "FALSE") for r in rows)
@@ -341,22 +343,22 @@ def test_links_mode_gives_a_correct_wa_me_link_for_every_pending_message(links, 
         assert "%26" in row["Tautan"] or "&" not in row["Pesan"]
         assert "3456" not in row["Kepada"] and "5555" not in row["Kepada"]
     assert all(staff.row(t)["Notifikasi"] == "Baru · menunggu dikirim petugas" for t in tickets)
-    office.sync(at("2026-11-27 09:05"))
+    sync(office, at("2026-11-27 09:05"))
     assert len(staff.rows("Kirim WA")) == 2  # queued once
 
 
 def test_ticking_sent_marks_the_resident_told(links, staff):
     office = links.extensions["pondok"]
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     (row,) = staff.rows("Kirim WA")
     staff.set_where("Kirim WA", "No", row["No"], "Terkirim", "TRUE")
-    office.sync(at("2026-11-27 09:30"))
+    sync(office, at("2026-11-27 09:30"))
     assert staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:30"
     (log,) = staff.rows("Log")
     assert log["Hasil"] == "terkirim oleh petugas"
     staff.set(ticket, "Status", "Siap Diambil")
-    office.sync(at("2026-11-27 10:00"))
+    sync(office, at("2026-11-27 10:00"))
     assert [r["Status"] for r in staff.rows("Kirim WA")] == ["Baru", "Siap Diambil"]
 
 
@@ -364,14 +366,14 @@ def test_outbox_lists_links_and_ticks_them_in_the_local_register(links, staff):
     from pondok_sheets.cli import cli
 
     office = links.extensions["pondok"]
-    ticket = office.submit("SKD", VALID, Channel.FORM)
-    office.sync(at("2026-11-27 09:00"))
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
     runner = links.test_cli_runner()
-    listed = runner.invoke(cli, ["outbox"], obj=links)
+    listed = runner.invoke(cli, ["outbox"])
     assert "https://wa.me/6281234567801?text=" in listed.output and "belum dikirim" in listed.output
-    ticked = runner.invoke(cli, ["outbox", "--terkirim", "1"], obj=links)
+    ticked = runner.invoke(cli, ["outbox", "--terkirim", "1"])
     assert ticked.exit_code == 0 and "ditandai terkirim" in ticked.output
-    office.sync(at("2026-11-27 09:10"))
+    sync(office, at("2026-11-27 09:10"))
     assert staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:10"
 
 
@@ -381,17 +383,16 @@ def test_doctor_checks_the_whatsapp_settings_against_the_api(cloud, wa_api):
     from pondok_sheets.cli import cli
 
     runner = cloud.test_cli_runner()
-    result = runner.invoke(cli, ["doctor"], obj=cloud)
+    result = runner.invoke(cli, ["doctor"])
     assert "[OK] Token WhatsApp dan nomor bisnis cocok: 6281100000000 (Kantor Desa Pondok)." in result.output
     assert "[OK] Template 'status_permohonan' (id) disetujui, kategori UTILITY, 5 isian." in result.output
     assert result.exit_code == 0, result.output
-    office = cloud.extensions["pondok"]
-    office.settings = dataclasses.replace(office.settings, wa_template="tidak_ada")
-    office.messenger.settings = office.settings
-    result = runner.invoke(cli, ["doctor"], obj=cloud)
+    unknown = create_app(dataclasses.replace(cloud.extensions["pondok"].settings, wa_template="tidak_ada"),
+                         {"TESTING": True})
+    result = unknown.test_cli_runner().invoke(cli, ["doctor"])
     assert result.exit_code == 1 and "[MASALAH] Template 'tidak_ada' (id) tidak ditemukan" in result.output
     wa_api.token = "token-baru-di-meta"  # ours has expired: Meta answers 401, code 190
-    result = runner.invoke(cli, ["doctor"], obj=cloud)
+    result = runner.invoke(cli, ["doctor"])
     assert result.exit_code == 1 and "[MASALAH] WhatsApp menolak: token WhatsApp kedaluwarsa" in result.output
 
 
@@ -403,19 +404,19 @@ def _slow_meta(office, wa_api):
 
 def test_a_send_whose_answer_was_lost_is_confirmed_by_whatsapps_report_not_sent_twice(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
     _slow_meta(office, wa_api)
-    report = office.sync(at("2026-11-27 09:00"))
+    report = sync(office, at("2026-11-27 09:00"))
     assert report.retry_later == 1 and staff.row(ticket)["Notifikasi"] == ""
     (sent,) = wa_api.sent  # it did go out
     ref = sent.json["biz_opaque_callback_data"]
     assert ref.startswith(f"pondok:{ticket}:Baru:")
-    office.sync(at("2026-11-27 09:02"))
+    sync(office, at("2026-11-27 09:02"))
     assert len(wa_api.sent) == 1  # waiting for WhatsApp's report, not sending again
     update = FakeGraphAPI.status_update(sent.message_id, "delivered", RESIDENT)
     update["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = ref
     post(cloud, update, wa_api=wa_api)
-    office.sync(at("2026-11-27 09:04"))
+    sync(office, at("2026-11-27 09:04"))
     assert len(wa_api.sent) == 1
     assert staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:04"
     assert "terkirim (dipastikan dari laporan WhatsApp)" in [r["Hasil"] for r in staff.rows("Log")]
@@ -423,10 +424,10 @@ def test_a_send_whose_answer_was_lost_is_confirmed_by_whatsapps_report_not_sent_
 
 def test_without_a_report_a_lost_send_is_sent_again_after_15_minutes(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
-    ticket = office.submit("SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
     _slow_meta(office, wa_api)
-    office.sync(at("2026-11-27 09:00"))
-    office.sync(at("2026-11-27 09:10"))
+    sync(office, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:10"))
     assert len(wa_api.sent) == 1
-    office.sync(at("2026-11-27 09:16"))
+    sync(office, at("2026-11-27 09:16"))
     assert len(wa_api.sent) == 2 and staff.row(ticket)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:16"

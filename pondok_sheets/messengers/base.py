@@ -3,32 +3,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from ..config import Settings
+from ..errors import MessengerError
 from ..register.messages import Notice
+from ..state import State
+from ..state.whatsapp import SentMessage
 
-if TYPE_CHECKING:
-    from ..config import Settings
-    from ..state import State
-    from ..whatsapp.state import WhatsAppState
-
-
-class MessengerError(RuntimeError):
-    """A message could not be sent.
-
-    `permanent`: retrying this message cannot help (the number is not on WhatsApp), as
-    opposed to a busy or unreachable API. `stop_all`: the office's set-up is wrong (an
-    expired token): no message can go out until the operator acts, so the cycle stops
-    sending and every message stays pending. `uncertain`: the API never answered, so the
-    message may or may not have gone out.
-    """
-
-    def __init__(self, reason: str, permanent: bool = False, stop_all: bool = False, uncertain: bool = False):
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-        self.stop_all = stop_all
-        self.uncertain = uncertain  # no answer: the message may have gone out
+__all__ = ["MESSENGERS", "Messenger", "MessengerError", "register"]
 
 
 class Messenger(ABC):
@@ -37,15 +19,23 @@ class Messenger(ABC):
     name = ""
     label = ""  # the Saluran shown in the Log tab
     confirms_later = False  # True when staff send the message themselves and tick it (links)
+    can_resend = False  # True when a message refused for a closed window can be resent as a template
 
-    def __init__(self, settings: "Settings", state: "State", wa: "WhatsAppState"):
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.state = state
-        self.wa = wa
+
+    @classmethod
+    @abstractmethod
+    def build(cls, settings: Settings, state: State) -> Messenger:
+        """This messenger, handed only the books of local state it needs."""
 
     @abstractmethod
     def send(self, notice: Notice, now: datetime) -> str:
         """Send `notice`; returns the message id, or raises MessengerError."""
+
+    def resend_as_template(self, sent: SentMessage, now: datetime) -> str:
+        """Resend a message as the approved template (only where `can_resend`)."""
+        raise MessengerError("pengiriman ulang sebagai template tidak didukung", permanent=True)
 
 
 MESSENGERS: dict[str, type[Messenger]] = {}

@@ -6,8 +6,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from ..config import Settings
 from ..register.messages import Notice
-from ..whatsapp.state import SentMessage
+from ..state import State
+from ..state.whatsapp import SentLog, SentMessage, WindowBook
 from .base import Messenger, MessengerError, register
 from .graph import OPERATOR, PERMANENT_REASONS, GraphClient, GraphConfig, GraphError
 
@@ -22,16 +24,22 @@ class CloudApiMessenger(Messenger):
 
     name = "cloud"
     label = "WhatsApp Cloud API"
+    can_resend = True
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        s = self.settings
-        self.client = GraphClient(GraphConfig(s.wa_api_url, s.wa_token, s.wa_phone_number_id))
+    def __init__(self, settings: Settings, sent: SentLog, windows: WindowBook):
+        super().__init__(settings)
+        self.sent = sent
+        self.windows = windows
+        self.client = GraphClient(GraphConfig(settings.wa_api_url, settings.wa_token, settings.wa_phone_number_id))
+
+    @classmethod
+    def build(cls, settings: Settings, state: State) -> CloudApiMessenger:
+        return cls(settings, state.sent, state.windows)
 
     def send(self, notice: Notice, now: datetime) -> str:
         phone = notice.to.e164
         can_template = bool(notice.params and self.settings.wa_template)
-        as_template = can_template and not self.wa.window_open(phone, now)
+        as_template = can_template and not self.windows.is_open(phone, now)
         try:
             message_id = self.client.send(self.payload(notice, as_template))
         except GraphError as error:
@@ -43,7 +51,7 @@ class CloudApiMessenger(Messenger):
                 message_id = self.client.send(self.payload(notice, as_template))
             except GraphError as again:
                 raise self.explain(again) from None
-        self.wa.record_sent(SentMessage(message_id, notice.ticket, notice.status, notice.kind, phone, notice.text,
+        self.sent.record_cloud_message(SentMessage(message_id, notice.ticket, notice.status, notice.kind, phone, notice.text,
                                         notice.params, "template" if as_template else "text"), now)
         return message_id
 
@@ -56,7 +64,7 @@ class CloudApiMessenger(Messenger):
             message_id = self.client.send(payload)
         except GraphError as error:
             raise self.explain(error) from None
-        self.wa.record_sent(SentMessage(message_id, sent.ticket, sent.status, sent.kind, sent.phone, sent.text,
+        self.sent.record_cloud_message(SentMessage(message_id, sent.ticket, sent.status, sent.kind, sent.phone, sent.text,
                                         sent.params, "template"), now)
         return message_id
 

@@ -6,7 +6,11 @@ import uuid
 from datetime import datetime
 from typing import TextIO
 
+from ..config import Settings
 from ..register.messages import Notice
+from ..register.stamps import format_stamp
+from ..state import State
+from ..state.outbox import ConsoleOutbox
 from .base import Messenger, register
 
 
@@ -18,9 +22,16 @@ class ConsoleMessenger(Messenger):
     label = "Konsol"
     stream: TextIO | None = None  # None: whatever sys.stdout is at the time
 
+    def __init__(self, settings: Settings, outbox: ConsoleOutbox):
+        super().__init__(settings)
+        self.outbox = outbox
+
+    @classmethod
+    def build(cls, settings: Settings, state: State) -> ConsoleMessenger:
+        return cls(settings, state.outbox)
+
     def send(self, notice: Notice, now: datetime) -> str:
-        stamp = now.strftime("%Y-%m-%d %H:%M")
-        self.state.add_outbox(stamp, notice.to.masked, notice.kind, notice.ticket, notice.text)
+        self.outbox.add(format_stamp(now), notice.to.masked, notice.kind, notice.ticket, notice.text)
         out = self.stream or sys.stdout
         print(f"--- WhatsApp ke {notice.to.masked} ({notice.kind}, {notice.ticket or '-'}) ---", file=out)
         print(notice.text, file=out, flush=True)

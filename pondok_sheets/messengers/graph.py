@@ -9,13 +9,14 @@ Errors are classified once, here, into "retry later", "permanent for this messag
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+
+from ..retrying import bounded_retry
 
 log = logging.getLogger(__name__)
 
@@ -88,21 +89,24 @@ class GraphClient:
         """One Graph API call with the bounded retry; returns the JSON or raises GraphError."""
         url = f"{self.config.api_url.rstrip('/')}/{path.lstrip('/')}"
         headers = {"Authorization": f"Bearer {self.config.token}"}
-        for attempt in range(1, self.config.attempts + 1):
-            try:
-                response = self.session.request(method, url, headers=headers, timeout=self.config.timeout, **kwargs)
-            except requests.Timeout:
-                raise GraphError(-1, "Graph API tidak menjawab tepat waktu", "uncertain") from None
-            except requests.ConnectionError as error:  # nothing reached Meta: safe to try again later
-                raise GraphError(-1, f"Graph API tidak bisa dihubungi: {type(error).__name__}", "retry") from None
-            if response.ok:
+
+        def worth_retrying(error: BaseException) -> bool:
+            # Only Meta's own "try later" answers: a time-out may have sent the message already.
+            return isinstance(error, GraphError) and error.kind == "retry" and error.http_status > 0
+
+        for attempt in bounded_retry("Graph API call", self.config.attempts, self.config.backoff, worth_retrying,
+                                     self.sleep):
+            with attempt:
+                try:
+                    response = self.session.request(method, url, headers=headers, timeout=self.config.timeout,
+                                                    **kwargs)
+                except requests.Timeout:
+                    raise GraphError(-1, "Graph API tidak menjawab tepat waktu", "uncertain") from None
+                except requests.ConnectionError as error:  # nothing reached Meta: safe to try again later
+                    raise GraphError(-1, f"Graph API tidak bisa dihubungi: {type(error).__name__}", "retry") from None
+                if not response.ok:
+                    raise _error_from(response)
                 return response.json()
-            error = _error_from(response)
-            if error.kind != "retry" or attempt == self.config.attempts:
-                raise error
-            log.warning("Graph API answered %s code %s (attempt %d/%d); retrying",
-                        response.status_code, error.code, attempt, self.config.attempts)
-            self.sleep(self.config.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
         raise AssertionError("unreachable")
 
     def send(self, payload: dict[str, Any]) -> str:

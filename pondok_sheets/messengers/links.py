@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
+from ..config import Settings
 from ..register.messages import Notice
+from ..register.stamps import format_stamp
+from ..register.validation import is_yes
+from ..state import State
+from ..state.whatsapp import LinkQueue
 from .base import Messenger, register
-
-TICKED = frozenset({"true", "ya", "y", "x", "v", "✓", "✔", "1", "sudah", "terkirim"})
 
 
 def wa_link(digits: str, text: str) -> str:
@@ -18,7 +21,7 @@ def wa_link(digits: str, text: str) -> str:
 
 def is_ticked(value: str) -> bool:
     """A tick box, or whatever staff typed to mean 'sent'."""
-    return value.strip().casefold() in TICKED
+    return is_yes(value)
 
 
 @register
@@ -29,7 +32,15 @@ class LinksMessenger(Messenger):
     label = "Tautan wa.me"
     confirms_later = True
 
+    def __init__(self, settings: Settings, links: LinkQueue):
+        super().__init__(settings)
+        self.links = links
+
+    @classmethod
+    def build(cls, settings: Settings, state: State) -> LinksMessenger:
+        return cls(settings, state.links)
+
     def send(self, notice: Notice, now: datetime) -> str:
-        link_id = self.wa.queue_link(now.strftime("%Y-%m-%d %H:%M"), notice.ticket, notice.status,
+        link_id = self.links.add(format_stamp(now), notice.ticket, notice.status,
                                      notice.to.masked, notice.text, wa_link(notice.to.digits, notice.text))
         return f"link-{link_id}"

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .model import Service
+from .validation import is_yes
 
 # Seeded into Layanan on first start; staff edit it there. Requirements are written as
 # residents read them on the form and the poster.
@@ -32,9 +33,6 @@ DEFAULT_SERVICES: tuple[Service, ...] = (
         "Fotokopi KTP almarhum/almarhumah", "Fotokopi Kartu Keluarga",
         "Surat keterangan kematian dari rumah sakit atau RT", "Fotokopi KTP pelapor"), 1),
 )
-
-_TRUE = {"ya", "y", "yes", "true", "1", "aktif", "✓", "v"}
-
 
 def split_requirements(text: str) -> tuple[str, ...]:
     """Requirements typed one per line or separated by semicolons."""
@@ -74,7 +72,22 @@ def services_from_rows(rows: list[Mapping[str, str]]) -> list[Service]:
             code=code, name=name,
             requirements=split_requirements(str(row.get("Persyaratan", ""))),
             days=int(days_text) if days_text else 0,
-            active=str(row.get("Aktif", "Ya")).strip().lower() in _TRUE | {""},
+            active=is_yes(row.get("Aktif", "Ya")) or not str(row.get("Aktif", "")).strip(),
             form_url=str(row.get("Formulir", "")).strip(),
         ))
     return services
+
+
+def find_service(services: Sequence[Service], code_or_name: str) -> Service | None:
+    """The service with this code or name (any case), active or not."""
+    wanted = " ".join(str(code_or_name).split()).casefold()
+    for service in services:
+        if wanted in (service.code.casefold(), service.name.casefold()):
+            return service
+    return None
+
+
+def service_name(services: Sequence[Service], text: str) -> str:
+    """The catalogue name of the service `text` names (code or name), or `text` as typed."""
+    service = find_service(services, text)
+    return service.name if service else text

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calendar import add_working_days, working_days_between
-from .model import FINISHED, Service, Status
-from .stats import parse_day
+from .model import FINISHED, PublicStatus, Service, Status
+from .stamps import parse_day
 
 COUNTED = (Status.BARU, Status.DIPROSES, Status.PERLU_DILENGKAPI, Status.SIAP_DIAMBIL)
 MESSAGE_LIMIT = 4000  # one WhatsApp text holds 4,096 characters
@@ -24,26 +24,26 @@ class Late:
     days_late: int
 
 
-def late_requests(rows: Iterable[object], services: Sequence[Service], today: date) -> list[Late]:
+def late_requests(rows: Iterable[PublicStatus], services: Sequence[Service], today: date) -> list[Late]:
     """Unfinished requests whose promised working days have passed, oldest first."""
     promised = {s.name: s.days for s in services}
     late = []
     for row in rows:
-        status = Status.parse(getattr(row, "status", "")) or Status.BARU
-        received = parse_day(getattr(row, "received", ""))
-        days = promised.get(getattr(row, "service", ""))
+        status = Status.parse(row.status) or Status.BARU
+        received = parse_day(row.received)
+        days = promised.get(row.service)
         if status in FINISHED or status is Status.SIAP_DIAMBIL or received is None or days is None:
             continue
         due = add_working_days(received, days)
         if due < today:
-            late.append(Late(getattr(row, "ticket"), getattr(row, "service"), received,
+            late.append(Late(row.ticket, row.service, received,
                              working_days_between(due, today)))
     return sorted(late, key=lambda item: (item.received, item.ticket))
 
 
-def compose_digest(rows: Sequence[object], services: Sequence[Service], today: date, village: str) -> str:
+def compose_digest(rows: Sequence[PublicStatus], services: Sequence[Service], today: date, village: str) -> str:
     """The digest text, cut to fit one message."""
-    counts = Counter(Status.parse(getattr(r, "status", "")) or Status.BARU for r in rows)
+    counts = Counter(Status.parse(r.status) or Status.BARU for r in rows)
     lines = [f"Ringkasan pagi Kantor Desa {village}, {today:%d-%m-%Y}"]
     lines += [f"{status.value}: {counts.get(status, 0)}" for status in COUNTED]
     late = late_requests(rows, services, today)

@@ -78,6 +78,18 @@ class Service:
     form_url: str = ""
 
 
+@dataclass(frozen=True)
+class PublicStatus:
+    """What anyone may see about a ticket: no name, NIK or number (`name` is masked, for staff-side uses)."""
+
+    ticket: str
+    service: str
+    status: str
+    received: str
+    updated: str
+    name: str = ""
+
+
 @dataclass
 class Request:
     """A row of the Permohonan tab, as the rules see it (values already read as text)."""

@@ -5,10 +5,11 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from .calendar import working_days_between
-from .model import Service, Status
+from .model import PublicStatus, Service, Status
+from .stamps import parse_day
 
 DONE = (Status.SIAP_DIAMBIL.value, Status.SELESAI.value)  # the letter is ready: the office's work is done
 
@@ -69,14 +70,6 @@ class Period:
         return max((s.total for s in self.services), default=0)
 
 
-def parse_day(text: str) -> date | None:
-    """The date part of a register time ('2026-11-27 09:00'), or None when it is not one."""
-    try:
-        return datetime.strptime(text.strip()[:10], "%Y-%m-%d").date()
-    except ValueError:
-        return None
-
-
 def period(label: str, records: Iterable[Record], services: Sequence[Service],
            since: date | None = None) -> Period:
     """Figures per service (in catalogue order) for requests received on or after `since`."""
@@ -94,7 +87,7 @@ def period(label: str, records: Iterable[Record], services: Sequence[Service],
     return Period(label, [f for f in figures.values() if f.total or f.name in {s.name for s in services}])
 
 
-def records_from(statuses: Iterable[object], done_at: Mapping[str, str]) -> list[Record]:
+def records_from(statuses: Iterable[PublicStatus], done_at: Mapping[str, str]) -> list[Record]:
     """Records from snapshot rows (ticket, service, status, received) and first-finished times."""
-    return [Record(s.service, s.status, parse_day(s.received), parse_day(done_at.get(s.ticket, "")))  # type: ignore[attr-defined]
+    return [Record(s.service, s.status, parse_day(s.received), parse_day(done_at.get(s.ticket, "")))
             for s in statuses]

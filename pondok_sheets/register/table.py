@@ -4,18 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..errors import MissingHeader
 from .model import TabSpec, header_key
-
-
-class MissingHeader(LookupError):
-    """A header the service needs is not in the tab (renamed or deleted by staff)."""
-
-    def __init__(self, tab: str, header: str):
-        super().__init__(
-            f"Kolom '{header}' tidak ditemukan di tab {tab}. Kembalikan judul kolomnya, "
-            f"atau jalankan: python main.py init-sheet")
-        self.tab = tab
-        self.header = header
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,12 @@ import re
 import secrets
 from collections.abc import Callable
 
+from ..errors import TicketSpaceExhausted
+
 # No 0/O, 1/I/L: the characters people confuse when reading a ticket off a screen.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 7  # 31**7 ≈ 2**34.7, above DESIGN's 30-bit floor
 _MAX_TRIES = 100
-
-
-class TicketSpaceExhausted(RuntimeError):
-    """Raised when no free ticket turns up in many tries (only if the taken set is absurdly full)."""
 
 
 def new_ticket(prefix: str, is_taken: Callable[[str], bool] = lambda ticket: False) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from .calendar import working_days_between
 from .changes import SEPARATOR, TOLD, read_told
 from .model import Request, Status
+from .stamps import parse_day
 
 REMINDER_AFTER = (3, 7)  # working days after "Siap Diambil" was told: first and second reminder, never a third
 _TOLD_AT = re.compile(rf"{TOLD} (\d{{4}}-\d\d-\d\d \d\d:\d\d)")
@@ -39,7 +40,9 @@ def reminder_due(request: Request, now: datetime) -> int:
     count = int(sent.group(1)) if sent else 0
     if count >= len(REMINDER_AFTER):
         return 0
-    told_on = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M").date()
+    told_on = parse_day(stamp.group(1))
+    if told_on is None:
+        return 0
     return count + 1 if working_days_between(told_on, now.date()) >= REMINDER_AFTER[count] else 0
 
 

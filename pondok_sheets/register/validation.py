@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -18,14 +19,6 @@ PROVINCE_CODES = frozenset(
 
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _PHONE_PUNCTUATION = re.compile(r"[\s\-.()/]")
-
-
-class InvalidInput(ValueError):
-    """One or more fields are wrong; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def clean_text(value: object) -> str:
@@ -97,6 +90,12 @@ def mask_name(name: str) -> str:
     return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
 
 
+def mask_nik(nik: str) -> str:
+    """A NIK as staff may see it where the whole number is not needed: 320101******0001."""
+    digits = re.sub(r"\D", "", nik)
+    return digits[:6] + "*" * max(0, len(digits) - 10) + digits[-4:] if len(digits) > 10 else "*" * len(digits)
+
+
 def mask_phone(digits: str) -> str:
     """Keep the first five and last three digits, hide the rest."""
     digits = re.sub(r"\D", "", digits)
@@ -130,6 +129,18 @@ def parse_phone(value: object) -> Phone | None:
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+@lru_cache(maxsize=65536)
+def phone_key(value: str) -> str:
+    """The one key of a number, whatever its local format: WhatsApp's digits (62812…).
+
+    Shared by the 24-hour window and the contact hash, so `0812-…` typed by staff and the
+    `62812…` WhatsApp reports are the same person. Numbers that are not Indonesian mobiles
+    keep their digits.
+    """
+    phone = parse_phone(value)
+    return phone.digits if phone else re.sub(r"\D", "", str(value))
+
+
 def check_phone(value: object) -> tuple[Phone | None, str | None]:
     """The parsed number and an error message, or None when it is a usable WhatsApp number."""
     if not str(value or "").strip():
@@ -149,9 +160,19 @@ def check_details(value: object) -> tuple[str, str | None]:
     return details, None
 
 
+# Every way staff and residents say "yes": a ticked box (TRUE, ✓), a typed word, a form's "on".
+YES = frozenset({"1", "y", "ya", "iya", "yes", "on", "true", "ok", "oke", "setuju", "benar", "aktif",
+                 "v", "x", "✓", "✔", "sudah", "terkirim"})
+
+
+def is_yes(value: object) -> bool:
+    """True for any of the ways a person says yes or ticks a box."""
+    return str(value or "").strip().casefold() in YES
+
+
 def check_consent(value: object) -> str | None:
     """An error message unless the resident agreed to the use of their personal data."""
-    if str(value or "").strip().lower() in {"1", "y", "ya", "yes", "on", "true"}:
+    if is_yes(value):
         return None
     return "Centang persetujuan penggunaan data pribadi agar permohonan bisa kami proses."
 

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 from ..config import Settings
-from ..register.catalog import DEFAULT_SERVICES, service_to_row
-from ..register.messages import DEFAULT_WORDING
-from ..register.changes import legacy_text, read_requests, walkin_key
-from ..register.model import KIRIM_WA, LAYANAN, PERMOHONAN, PESAN, TABS, Request, Status, TabSpec
-from ..register.table import CellWrite, RowKey
-from .base import StoreError, TableStore
+from ..errors import StoreError
+from .base import TableStore
 from .local import LocalStore
+from .prepare import prepare_register
 
 __all__ = ["StoreError", "TableStore", "open_store", "prepare_register"]
 
@@ -16,42 +13,9 @@ __all__ = ["StoreError", "TableStore", "open_store", "prepare_register"]
 def open_store(settings: Settings) -> TableStore:
     """The register named by the settings."""
     if settings.uses_google:
-        from .google import GoogleStore  # imported lazily: the local default needs no Google libraries
+        from .google import (
+            GoogleStore,  # imported lazily: the local default needs no Google libraries
+        )
 
         return GoogleStore.from_settings(settings)
     return LocalStore(settings.data_dir / "register.sqlite3")
-
-
-def prepare_register(store: TableStore, with_links: bool = False, extra: tuple[TabSpec, ...] = ()) -> list[str]:
-    """Create missing tabs and headers, then seed Layanan and Pesan if they are empty.
-
-    Rows already in Permohonan when its Notifikasi column is created (an office's existing
-    sheet, or a Notifikasi column staff deleted) are marked as told, so installing the
-    service never messages every resident in the office's history.
-    """
-    untold = _rows_without_notifikasi(store)
-    done = store.prepare(TABS + ((KIRIM_WA,) if with_links else ()) + extra)
-    if untold:
-        missed = store.update(PERMOHONAN.name, [
-            CellWrite(RowKey(ticket=r.ticket) if r.ticket else walkin_key(r), "Notifikasi",
-                      legacy_text(Status.parse(r.status) or Status.BARU)) for r in untold])
-        done.append(f"{len(untold) - len(missed)} baris lama ditandai 'data lama, tidak dikabari' "
-                    f"agar pemohon lama tidak dikirimi pesan.")
-    tables = store.read([LAYANAN.name, PESAN.name])
-    if not tables[LAYANAN.name].records(LAYANAN.headers):
-        store.append(LAYANAN.name, [service_to_row(s) for s in DEFAULT_SERVICES])
-        done.append(f"Tab Layanan diisi {len(DEFAULT_SERVICES)} layanan bawaan.")
-    if not tables[PESAN.name].records(PESAN.headers):
-        store.append(PESAN.name, [{"Status": s.value, "Pesan": text} for s, text in DEFAULT_WORDING.items()])
-        done.append("Tab Pesan diisi kalimat pesan bawaan untuk tiap status.")
-    return done
-
-
-def _rows_without_notifikasi(store: TableStore) -> list[Request]:
-    try:
-        table = store.read([PERMOHONAN.name])[PERMOHONAN.name]
-    except StoreError:
-        return []  # no Permohonan tab yet: nothing to protect
-    if table.column("Notifikasi") is not None or table.column("Status") is None:
-        return []
-    return read_requests(table)

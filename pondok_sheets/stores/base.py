@@ -8,18 +8,6 @@ from ..register.model import TABS, TabSpec
 from ..register.table import CellWrite, RowKey, Table
 
 
-class StoreError(RuntimeError):
-    """The register could not be reached or refused a request; work stays queued.
-
-    `message` is one line in Bahasa Indonesia for staff; `permanent` says whether
-    retrying later can help (a quota error can, a missing permission cannot).
-    """
-
-    def __init__(self, message: str, permanent: bool = False):
-        super().__init__(message)
-        self.permanent = permanent
-
-
 class TableStore(ABC):
     """A register of tabs, each a grid of text under a header row."""
 

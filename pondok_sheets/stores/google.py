@@ -18,10 +18,19 @@ from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 
 from ..config import Settings
+from ..errors import MissingHeader, StoreError
 from ..register.model import TABS, TabSpec, header_key
-from ..register.table import CellWrite, MissingHeader, RowKey, Table
-from .base import StoreError, TableStore
-from .sheets_client import BoundedSheetsClient, column_letter, explain, load_credentials, quote_tab
+from ..register.stamps import STAMP
+from ..register.table import CellWrite, RowKey, Table
+from .base import TableStore
+from .google_setup import prepare_sheet
+from .sheets_client import (
+    BoundedSheetsClient,
+    column_letter,
+    explain,
+    load_credentials,
+    quote_tab,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +48,7 @@ def cell_text(value: Any, header: str) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
         if header_key(header) in DATE_HEADERS:
-            return (SHEETS_EPOCH + timedelta(days=float(value))).strftime("%Y-%m-%d %H:%M")
+            return (SHEETS_EPOCH + timedelta(days=float(value))).strftime(STAMP)
         if float(value).is_integer():
             return str(int(value))  # a NIK or number typed by staff comes back as a number
         return str(value)
@@ -84,7 +93,8 @@ class GoogleStore(TableStore):
         """The service account's e-mail: the address staff share the sheet with."""
         return self.client.auth.service_account_email
 
-    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One gspread client call on this spreadsheet, Google's failures explained as StoreError."""
         client = self.client
         try:
             return getattr(client, method)(self.spreadsheet_id, *args, **kwargs)
@@ -100,7 +110,7 @@ class GoogleStore(TableStore):
 
     def read(self, tabs: Sequence[str], headers_only: Sequence[str] = ()) -> dict[str, Table]:
         ranges = [quote_tab(t) for t in tabs] + [f"{quote_tab(t)}!1:1" for t in headers_only]
-        answer = self._call("values_batch_get", ranges, params=dict(READ_PARAMS))
+        answer = self.call("values_batch_get", ranges, params=dict(READ_PARAMS))
         tables = {}
         for tab, value_range in zip([*tabs, *headers_only], answer.get("valueRanges", [])):
             tables[tab] = Table(tab, to_grid(value_range.get("values", [])))
@@ -115,7 +125,7 @@ class GoogleStore(TableStore):
         ranges = [f"{quote_tab(t)}!1:1" for t in tabs]
         columns = [(tab, i) for tab, indexes in extra.items() for i in indexes]
         ranges += [f"{quote_tab(tab)}!{column_letter(i)}:{column_letter(i)}" for tab, i in columns]
-        answer = self._call("values_batch_get", ranges, params=dict(READ_PARAMS))
+        answer = self.call("values_batch_get", ranges, params=dict(READ_PARAMS))
         value_ranges = answer.get("valueRanges", [])
         for tab, value_range in zip(tabs, value_ranges):
             values = value_range.get("values", [[]])
@@ -134,7 +144,7 @@ class GoogleStore(TableStore):
         values = [table.row_values(dict(r))[first:] for r in rows]
         # Google appends after the "table" it detects, starting at the table's first column:
         # start the range (and the values) at the first header, so a blank column A can't shift them.
-        answer = self._call("values_append", f"{quote_tab(tab)}!{column_letter(first)}1",
+        answer = self.call("values_append", f"{quote_tab(tab)}!{column_letter(first)}1",
                             params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
                             body={"majorDimension": "ROWS", "values": values})
         landed = answer.get("updates", {}).get("updatedRange", "")
@@ -160,7 +170,7 @@ class GoogleStore(TableStore):
                 data.append({"range": f"{quote_tab(tab)}!{column_letter(column)}{found[write.key]}",
                              "values": [[write.value]]})
         if data:
-            self._call("values_batch_update", body={"valueInputOption": "RAW", "data": data})
+            self.call("values_batch_update", body={"valueInputOption": "RAW", "data": data})
         return missed
 
     def _locate(self, keys: Mapping[str, set[RowKey]]) -> dict[str, tuple[Table, dict[RowKey, int]]]:
@@ -207,7 +217,7 @@ class GoogleStore(TableStore):
     def delete_rows(self, tab: str, keys: Sequence[RowKey]) -> list[RowKey]:
         if not keys:
             return []
-        meta = self._call("fetch_sheet_metadata", params={"fields": "sheets.properties(sheetId,title)"})
+        meta = self.call("fetch_sheet_metadata", params={"fields": "sheets.properties(sheetId,title)"})
         sheet_id = next(s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == tab)
         _, found = self._locate({tab: set(keys)})[tab]
         # Bottom-up, so deleting one row does not shift the next one to delete.
@@ -215,16 +225,14 @@ class GoogleStore(TableStore):
                                                    "startIndex": row - 1, "endIndex": row}}}
                     for row in sorted(found.values(), reverse=True)]
         if requests:
-            self._call("batch_update", {"requests": requests})
+            self.call("batch_update", {"requests": requests})
         return [k for k in keys if k not in found]
 
     def tab_names(self) -> list[str]:
-        meta = self._call("fetch_sheet_metadata", params={"fields": "sheets.properties.title"})
+        meta = self.call("fetch_sheet_metadata", params={"fields": "sheets.properties.title"})
         return [sheet["properties"]["title"] for sheet in meta.get("sheets", [])]
 
     def prepare(self, specs: Sequence[TabSpec] = TABS) -> list[str]:
-        from .google_setup import prepare_sheet
-
         done = prepare_sheet(self, specs)
         self._headers.clear()  # headers were added: what was cached is out of date
         self._fresh.clear()

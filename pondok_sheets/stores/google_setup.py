@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..register.model import KIRIM_WA, PERMOHONAN, Status, TabSpec
 from ..register.table import Table
 from .sheets_client import column_letter, quote_tab
 
-if TYPE_CHECKING:
-    from .google import GoogleStore
+
+class SheetsCaller(Protocol):
+    """What set-up needs of the Google store: one bounded API call, and the batched read."""
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any: ...
+
+    def read(self, tabs: Sequence[str], headers_only: Sequence[str] = ()) -> dict[str, Table]: ...
 
 PROTECTED = ("Tiket", "Notifikasi")
 PROTECTION_NOTE = "Pondok Sheets: kolom {header} diisi oleh layanan; ubah hanya bila perlu."
@@ -33,14 +38,14 @@ def _status_formula(letter: str, status: Status) -> str:
     return f'=${letter}2="{status.value}"'
 
 
-def prepare_sheet(store: "GoogleStore", specs: Sequence[TabSpec]) -> list[str]:
+def prepare_sheet(store: SheetsCaller, specs: Sequence[TabSpec]) -> list[str]:
     """Bring the sheet up to what the service needs; returns what was done, in Bahasa Indonesia."""
     done: list[str] = []
-    meta = store._call("fetch_sheet_metadata", params={"includeGridData": "false"})
+    meta = store.call("fetch_sheet_metadata", params={"includeGridData": "false"})
     sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
     missing = [spec for spec in specs if spec.name not in sheets]
     if missing:
-        answer = store._call("batch_update", {"requests": [
+        answer = store.call("batch_update", {"requests": [
             {"addSheet": {"properties": {"title": spec.name, "gridProperties": {
                 "rowCount": 1000, "columnCount": max(26, len(spec.headers)), "frozenRowCount": 1}}}}
             for spec in missing]})
@@ -68,9 +73,9 @@ def prepare_sheet(store: "GoogleStore", specs: Sequence[TabSpec]) -> list[str]:
                                              "length": len(headers) - grid.get("columnCount", 26)}})
         tables[spec.name] = Table(spec.name, [headers])
     if grow:
-        store._call("batch_update", {"requests": grow})
+        store.call("batch_update", {"requests": grow})
     if header_writes:
-        store._call("values_batch_update", body={"valueInputOption": "RAW", "data": header_writes})
+        store.call("values_batch_update", body={"valueInputOption": "RAW", "data": header_writes})
 
     requests: list[dict[str, Any]] = []
     for spec in specs:
@@ -85,11 +90,11 @@ def prepare_sheet(store: "GoogleStore", specs: Sequence[TabSpec]) -> list[str]:
     if any(spec.name == KIRIM_WA.name for spec in specs):
         requests += _checkbox(store, sheets[KIRIM_WA.name], tables[KIRIM_WA.name], done)
     if requests:
-        store._call("batch_update", {"requests": requests})
+        store.call("batch_update", {"requests": requests})
     return done
 
 
-def _permohonan_rules(store: "GoogleStore", sheet: dict[str, Any], table: Table, done: list[str]) -> list[dict]:
+def _permohonan_rules(store: SheetsCaller, sheet: dict[str, Any], table: Table, done: list[str]) -> list[dict]:
     """Dropdown on Status, colours by status, warning-only protection of the service's columns."""
     sheet_id = sheet["properties"]["sheetId"]
     status_index = table.column("Status")
@@ -97,7 +102,7 @@ def _permohonan_rules(store: "GoogleStore", sheet: dict[str, Any], table: Table,
     letter = column_letter(status_index)
     requests: list[dict[str, Any]] = []
 
-    probe = store._call("fetch_sheet_metadata", params={
+    probe = store.call("fetch_sheet_metadata", params={
         "includeGridData": "true", "ranges": f"{quote_tab(PERMOHONAN.name)}!{letter}2",
         "fields": "sheets(data(rowData(values(dataValidation))))"})
     rule = _first_validation(probe)
@@ -140,11 +145,11 @@ def _permohonan_rules(store: "GoogleStore", sheet: dict[str, Any], table: Table,
     return requests
 
 
-def _checkbox(store: "GoogleStore", sheet: dict[str, Any], table: Table, done: list[str]) -> list[dict]:
+def _checkbox(store: SheetsCaller, sheet: dict[str, Any], table: Table, done: list[str]) -> list[dict]:
     """A tick box on Kirim WA's Terkirim column, for staff to mark a message sent."""
     index = table.column("Terkirim")
     assert index is not None
-    probe = store._call("fetch_sheet_metadata", params={
+    probe = store.call("fetch_sheet_metadata", params={
         "includeGridData": "true", "ranges": f"{quote_tab(KIRIM_WA.name)}!{column_letter(index)}2",
         "fields": "sheets(data(rowData(values(dataValidation))))"})
     rule = _first_validation(probe)

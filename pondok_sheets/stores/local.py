@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..register.model import TABS, TabSpec, header_key
 from ..register.table import CellWrite, RowKey, Table
-from .base import StoreError, TableStore
+from ..errors import StoreError
+from .base import TableStore
 
 
 def _quote(name: str) -> str:

@@ -10,8 +10,6 @@ read shows whether the rows landed.
 from __future__ import annotations
 
 import json
-import logging
-import random
 import re
 import time
 from collections.abc import Callable, Mapping, MutableMapping
@@ -27,9 +25,8 @@ from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from gspread.utils import rowcol_to_a1
 
-from .base import StoreError
-
-log = logging.getLogger(__name__)
+from ..errors import CredentialsProblem, StoreError
+from ..retrying import bounded_retry
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
@@ -44,13 +41,6 @@ def quote_tab(tab: str) -> str:
 def column_letter(index: int) -> str:
     """0-based column index -> A, B, …, AA."""
     return re.sub(r"\d", "", rowcol_to_a1(1, index + 1))
-
-
-class CredentialsProblem(StoreError):
-    """The service-account key is missing or unreadable; retrying cannot help."""
-
-    def __init__(self, message: str):
-        super().__init__(message, permanent=True)
 
 
 def load_credentials(path: str, inline_json: str = "") -> Credentials:
@@ -95,22 +85,17 @@ class BoundedSheetsClient(HTTPClient):
             endpoint = self.api_url + endpoint[len(SPREADSHEETS_API_V4_BASE_URL):]
         idempotent = not endpoint.endswith(":append") and not endpoint.endswith(":batchUpdate") \
             or endpoint.endswith("values:batchUpdate")
-        for attempt in range(1, self.attempts + 1):
-            try:
+
+        def worth_retrying(error: BaseException) -> bool:
+            if isinstance(error, APIError):
+                code = error.code if error.code != -1 else error.response.status_code
+                return code == 429 or (code in RETRYABLE and idempotent)
+            return isinstance(error, (requests.Timeout, requests.ConnectionError)) and idempotent
+
+        for attempt in bounded_retry("Sheets request", self.attempts, self.backoff, worth_retrying, self.sleep):
+            with attempt:
                 return super().request(method, endpoint, params=params, data=data, json=json, files=files,
                                        headers=headers)
-            except APIError as error:
-                code = error.code if error.code != -1 else error.response.status_code
-                retry = code == 429 or (code in RETRYABLE and idempotent)
-                if not retry or attempt == self.attempts:
-                    raise
-                log.warning("Sheets answered %s (attempt %d/%d); retrying", code, attempt, self.attempts)
-            except (requests.Timeout, requests.ConnectionError) as error:
-                if not idempotent or attempt == self.attempts:
-                    raise
-                log.warning("Sheets did not answer (%s, attempt %d/%d); retrying",
-                            type(error).__name__, attempt, self.attempts)
-            self.sleep(self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
         raise AssertionError("unreachable")
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import qr
-from ..office import Office
+from ..documents import qr
+from ..errors import InvalidInput
+from ..flow.catalogue import lookup
+from ..flow.intake import submit
 from ..register.model import Channel
-from ..register.validation import InvalidInput
-from ..announce import ticket_link
+from . import current_office as office
 
 log = logging.getLogger(__name__)
 
@@ -21,21 +22,16 @@ FORM_FIELDS = ("nama", "nik", "wa", "keterangan", "setuju")
 HONEYPOT = "situs_web"  # hidden from people; bots that fill every field fill it
 
 
-def office() -> Office:
-    """The Office of the running app."""
-    return current_app.extensions["pondok"]
-
-
 @bp.get("/")
 def index() -> str:
     """The services the office offers, with what to bring and how long it takes."""
-    return render_template("index.html", services=office().services(), chat=qr.chat_link(office().settings))
+    return render_template("index.html", services=office().state.meta.services(), chat=office().links.chat())
 
 
 @bp.route("/ajukan/<kode>", methods=["GET", "POST"])
 def apply(kode: str):
     """The request form for one service; a valid submission goes to its receipt."""
-    service = next((s for s in office().services() if s.code.casefold() == kode.casefold()), None)
+    service = next((s for s in office().state.meta.services() if s.code.casefold() == kode.casefold()), None)
     if service is None:
         abort(404, description="Layanan itu tidak ada atau sedang tidak dibuka.")
     values = {f: request.form.get(f, "") for f in FORM_FIELDS}
@@ -45,7 +41,7 @@ def apply(kode: str):
         errors = {"form": "Permohonan tidak bisa diproses. Muat ulang halaman lalu isi lagi."}
     elif request.method == "POST":
         try:
-            ticket = office().submit(service.code, values, Channel.FORM)
+            ticket = submit(office(), service.code, values, Channel.FORM)
         except InvalidInput as invalid:
             errors = invalid.errors
         else:
@@ -56,13 +52,13 @@ def apply(kode: str):
 @bp.get("/tiket/<tiket>")
 def ticket(tiket: str) -> str:
     """A ticket's receipt and status, without any personal data."""
-    found = office().lookup(tiket)
+    found = lookup(office(), tiket)
     if found is None:
         abort(404, description="Tiket itu tidak kami temukan. Periksa kembali nomornya.")
-    service = next((s for s in office().services(active_only=False) if s.name == found.service), None)
-    link = ticket_link(office().settings, found.ticket, fallback=request.host_url)
+    service = next((s for s in office().state.meta.services(active_only=False) if s.name == found.service), None)
+    link = office().links.at(request.host_url).ticket(found.ticket)
     share = "https://wa.me/?text=" + quote(f"Tiket {found.ticket} ({found.service}): cek status di {link}")
-    return render_template("ticket.html", t=found, service=service, timeline=office().state.timeline(found.ticket),
+    return render_template("ticket.html", t=found, service=service, timeline=office().state.snapshot.timeline(found.ticket),
                            code=Markup(qr.svg(link)), link=link, share=share)
 
 
@@ -72,7 +68,7 @@ def check():
     text = request.args.get("tiket", "").strip()
     if not text:
         return render_template("check.html", text="", missing=False)
-    found = office().lookup(text)
+    found = lookup(office(), text)
     if found is None:
         return render_template("check.html", text=text, missing=True), 404
     return redirect(url_for("pages.ticket", tiket=found.ticket), code=303)
@@ -81,4 +77,4 @@ def check():
 @bp.get("/healthz")
 def healthz() -> dict[str, str]:
     """For the host's health check: the app answers and its state is readable."""
-    return {"status": "ok", "sinkron_terakhir": office().state.meta("synced_at", "")}
+    return {"status": "ok", "sinkron_terakhir": office().state.meta.get("synced_at", "")}

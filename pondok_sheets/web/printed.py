@@ -1,24 +1,19 @@
 """QR codes and the printable poster: what brings residents to the pages."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
-from .. import qr
-from ..office import Office
+from ..documents import qr
+from . import current_office as office
 
 bp = Blueprint("printed", __name__)
 DAY = 24 * 3600
 
 
-def office() -> Office:
-    """The Office of the running app."""
-    return current_app.extensions["pondok"]
-
-
 def site_targets() -> dict[str, qr.QrTarget]:
     """QR targets from PONDOK_PUBLIC_URL, or from the address this request came to."""
-    return qr.targets(office().settings, office().services(), fallback=request.host_url)
+    return qr.targets(office().links.at(request.host_url), office().state.meta.services(), office().settings.village)
 
 
 @bp.get("/qr/<name>.<ext>")
@@ -39,6 +34,6 @@ def code(name: str, ext: str) -> Response:
 def poster() -> str:
     """The A4 poster as a print-ready page (Print → Save as PDF works too)."""
     targets = site_targets()
-    services = office().services()
+    services = office().state.meta.services()
     codes = {name: Markup(qr.svg(t.url)) for name, t in targets.items()}
     return render_template("poster.html", services=services, targets=targets, codes=codes)

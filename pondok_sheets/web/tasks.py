@@ -4,10 +4,11 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from ..jobs import run_due
+from ..flow.jobs import run_due
+from . import current_office
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tasks", __name__)
@@ -17,7 +18,7 @@ MAX_SENDS_PER_CALL = 40  # keeps one call well within a free host's request time
 @bp.post("/tasks/tick")
 def tick() -> ResponseReturnValue:
     """Run what is due, bounded; needs `Authorization: Bearer <PONDOK_TASK_TOKEN>`."""
-    office = current_app.extensions["pondok"]
+    office = current_office()
     expected = office.settings.task_token
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), expected):

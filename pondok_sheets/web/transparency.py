@@ -1,9 +1,10 @@
 """/statistik: how many requests, how fast, how often on time. No personal data, no request to Google."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from ..register.stats import DONE, period, records_from
+from . import current_office
 
 bp = Blueprint("transparency", __name__)
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -13,12 +14,12 @@ MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agust
 @bp.get("/statistik")
 def statistics() -> str:
     """This month and all time, per service, from the snapshot of the last sync."""
-    office = current_app.extensions["pondok"]
+    office = current_office()
     now = office.now()
-    records = records_from(office.state.public_statuses(), office.state.first_seen(DONE))
-    services = office.services()
+    records = records_from(office.state.snapshot.public_statuses(), office.state.snapshot.first_seen(DONE))
+    services = office.state.meta.services()
     periods = [
         period(f"Bulan ini ({MONTHS[now.month - 1]} {now.year})", records, services, since=now.date().replace(day=1)),
         period("Sejak awal", records, services),
     ]
-    return render_template("statistics.html", periods=periods, synced_at=office.state.meta("synced_at", ""))
+    return render_template("statistics.html", periods=periods, synced_at=office.state.meta.get("synced_at", ""))

@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from ..whatsapp.webhook import MalformedWebhook, events, signature_ok
+from ..errors import MalformedWebhook
+from ..whatsapp.webhook import events, signature_ok
+from . import current_office, inbox_worker
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -15,7 +17,7 @@ bp = Blueprint("webhook", __name__)
 @bp.get("/webhook/whatsapp")
 def verify() -> Response:
     """Meta checks the callback URL: echo the challenge if the verify token matches."""
-    settings = current_app.extensions["pondok"].settings
+    settings = current_office().settings
     token = request.args.get("hub.verify_token", "")
     if request.args.get("hub.mode") == "subscribe" and settings.wa_verify_token \
             and token == settings.wa_verify_token:
@@ -27,7 +29,7 @@ def verify() -> Response:
 @bp.post("/webhook/whatsapp")
 def receive() -> Response:
     """Store the events (de-duplicated) and answer 200; the work happens after."""
-    office = current_app.extensions["pondok"]
+    office = current_office()
     request.max_content_length = 8 * 1024 * 1024  # Meta batches up to 1,000 updates; forms stay at 64 KB
     body = request.get_data(cache=False)
     header = request.headers.get("X-Hub-Signature-256")
@@ -39,7 +41,7 @@ def receive() -> Response:
     except (ValueError, MalformedWebhook) as error:
         log.warning("webhook refused: malformed body (%s)", type(error).__name__)
         return Response("isi tidak sah", status=400, mimetype="text/plain")
-    new = office.wa.add_to_inbox(found, office.now())
+    new = office.state.inbox.add(found, office.now())
     if new:
-        office.inbox.kick()
+        inbox_worker().kick()
     return Response("OK", mimetype="text/plain")

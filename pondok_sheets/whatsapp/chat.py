@@ -10,21 +10,27 @@ The sender's own number is the contact number.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ..intake import find_service, service_name
-from ..register.model import Channel, Service
+from ..errors import InvalidInput
+from ..register.catalog import find_service, service_name
+from ..register.links import Links
+from ..register.model import PublicStatus, Service
 from ..register.tickets import normalize_ticket
-from ..register.validation import InvalidInput, Phone, check_details, check_name, check_nik
-from ..announce import ticket_link
-
-if TYPE_CHECKING:
-    from ..office import Office
+from ..register.validation import (
+    Phone,
+    check_details,
+    check_name,
+    check_nik,
+    is_yes,
+    mask_nik,
+)
+from ..state.whatsapp import ChatBook, ContactBook
 
 CANCEL = {"batal", "cancel", "stop", "berhenti"}
-YES = {"ya", "y", "iya", "yes", "ok", "oke", "setuju", "benar"}
 NONE = {"-", "tidak", "tidak ada", "tdk", "ga ada", "gak ada", "kosong", "tidak ada keterangan"}
 CHECK = re.compile(r"^\s*cek\b[\s:]*(.*)$", re.IGNORECASE)
 
@@ -39,23 +45,37 @@ class Incoming:
     media: bool = False
 
 
+class Desk(Protocol):
+    """What the chat asks of the office: its services, a ticket's status, and filing a request."""
+
+    def services(self, active_only: bool = True) -> list[Service]: ...
+
+    def lookup(self, text: str) -> PublicStatus | None: ...
+
+    def submit(self, service_code: str, fields: Mapping[str, object], now: datetime) -> str: ...
+
+
 class Chat:
     """Turns each incoming message into replies, keeping the conversation in local state."""
 
-    def __init__(self, office: "Office"):
-        self.office = office
-        self.village = office.settings.village
+    def __init__(self, desk: Desk, chats: ChatBook, contacts: ContactBook, links: Links, village: str,
+                 prefix: str):
+        self.desk = desk
+        self.chats = chats
+        self.contacts = contacts
+        self.links = links
+        self.village = village
+        self.prefix = prefix
 
     def handle(self, incoming: Incoming, now: datetime) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
         """Replies to send back: (text, choices) pairs."""
-        wa = self.office.wa
         phone = incoming.phone.e164
-        step, data = wa.chat(phone, now)
+        step, data = self.chats.get(phone, now)
         text = " ".join(incoming.text.split())
         word = text.casefold()
 
         if word in CANCEL:
-            wa.save_chat(phone, "", {}, now)
+            self.chats.save(phone, "", {}, now)
             return [("Baik, permohonan dibatalkan. Ketik apa saja untuk melihat menu lagi.", ())]
         checked = CHECK.match(text)
         if checked:
@@ -67,7 +87,7 @@ class Chat:
         if handler is None:
             service = self._chosen_service(incoming, text)
             if service is None:
-                wa.save_chat(phone, "layanan", {}, now)
+                self.chats.save(phone, "layanan", {}, now)
                 return [self._menu()]
             return self._start(phone, service, now)
         return handler(incoming, text, data, now)
@@ -81,7 +101,7 @@ class Chat:
         return self._start(incoming.phone.e164, service, now)
 
     def _start(self, phone: str, service: Service, now: datetime):
-        self.office.wa.save_chat(phone, "nama", {"service": service.code}, now)
+        self.chats.save(phone, "nama", {"service": service.code}, now)
         needs = "\n".join(f"- {r}" for r in service.requirements)
         return [(f"Anda memilih *{service.name}* (selesai dalam {service.days} hari kerja).\n"
                  f"Yang perlu dibawa saat mengambil surat:\n{needs}\n\n"
@@ -91,14 +111,14 @@ class Chat:
         name, error = check_name(text)
         if error:
             return [(f"{error} Silakan ketik nama lengkap Anda.", ())]
-        self.office.wa.save_chat(incoming.phone.e164, "nik", {**data, "nama": name}, now)
+        self.chats.save(incoming.phone.e164, "nik", {**data, "nama": name}, now)
         return [("Berapa NIK Anda? (16 angka di KTP atau Kartu Keluarga)", ())]
 
     def _step_nik(self, incoming: Incoming, text: str, data: dict[str, Any], now: datetime):
         nik, error = check_nik(text)
         if error:
             return [(f"{error} Silakan ketik NIK Anda lagi.", ())]
-        self.office.wa.save_chat(incoming.phone.e164, "keterangan", {**data, "nik": nik}, now)
+        self.chats.save(incoming.phone.e164, "keterangan", {**data, "nik": nik}, now)
         return [("Untuk keperluan apa surat ini? Ketik - bila tidak ada keterangan.", ())]
 
     def _step_keterangan(self, incoming: Incoming, text: str, data: dict[str, Any], now: datetime):
@@ -106,22 +126,22 @@ class Chat:
         if error:
             return [(f"{error} Silakan ketik keterangan yang lebih singkat.", ())]
         data = {**data, "keterangan": details}
-        self.office.wa.save_chat(incoming.phone.e164, "konfirmasi", data, now)
+        self.chats.save(incoming.phone.e164, "konfirmasi", data, now)
         return [self._summary(data)]
 
     def _step_konfirmasi(self, incoming: Incoming, text: str, data: dict[str, Any], now: datetime):
         answer = (incoming.reply_id or text).casefold()
-        if answer not in YES:
+        if not is_yes(answer):
             return [("Balas YA untuk mengirim, atau BATAL untuk membatalkan.", ()), self._summary(data)]
         fields = {"nama": data["nama"], "nik": data["nik"], "wa": incoming.phone.e164,
                   "keterangan": data.get("keterangan", ""), "setuju": "ya"}
         try:
-            ticket = self.office.submit(data["service"], fields, Channel.WHATSAPP, now)
+            ticket = self.desk.submit(data["service"], fields, now)
         except InvalidInput as invalid:  # e.g. the service was closed meanwhile
-            self.office.wa.save_chat(incoming.phone.e164, "", {}, now)
+            self.chats.save(incoming.phone.e164, "", {}, now)
             return [(" ".join(invalid.errors.values()) + " Ketik apa saja untuk melihat menu.", ())]
-        self.office.wa.save_chat(incoming.phone.e164, "", {}, now)
-        link = ticket_link(self.office.settings, ticket)
+        self.chats.save(incoming.phone.e164, "", {}, now)
+        link = self.links.ticket(ticket)
         return [(f"Terima kasih, permohonan Anda sudah kami terima.\nNomor tiket: *{ticket}*\n"
                  f"Cek status kapan saja di {link} atau ketik CEK {ticket}.\n"
                  f"Kami kabari lewat WhatsApp bila ada perkembangan. — Kantor Desa {self.village}", ())]
@@ -129,7 +149,7 @@ class Chat:
     # -- replies --------------------------------------------------------------------------
 
     def _menu(self) -> tuple[str, tuple[tuple[str, str], ...]]:
-        services = self.office.services()
+        services = self.desk.services()
         lines = "\n".join(f"{i}. {s.name}" for i, s in enumerate(services, start=1))
         text = (f"Halo! Ini layanan WhatsApp Kantor Desa {self.village}.\n"
                 f"Balas dengan nomor layanan untuk mengajukan surat:\n{lines}\n\n"
@@ -137,8 +157,8 @@ class Chat:
         return text, tuple((f"layanan:{s.code}", s.name) for s in services)
 
     def _summary(self, data: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
-        name = service_name(self.office.services(active_only=False), data["service"])
-        nik = data["nik"][:6] + "******" + data["nik"][-4:]
+        name = service_name(self.desk.services(active_only=False), data["service"])
+        nik = mask_nik(data["nik"])
         return (f"Periksa permohonan Anda:\n- Layanan: {name}\n- Nama: {data['nama']}\n- NIK: {nik}\n"
                 f"- Keterangan: {data.get('keterangan') or '-'}\n\n"
                 f"Dengan membalas YA, Anda setuju data pribadi Anda dipakai Kantor Desa {self.village} "
@@ -148,22 +168,22 @@ class Chat:
     def _status(self, typed: str, phone: Phone) -> str:
         if not typed.strip():
             return "Ketik CEK diikuti nomor tiket, misalnya CEK PDK-7K3QM9X."
-        found = self.office.lookup(typed)
+        found = self.desk.lookup(typed)
         if found is None:
-            return (f"Tiket {normalize_ticket(typed, self.office.settings.ticket_prefix)} belum kami temukan. "
+            return (f"Tiket {normalize_ticket(typed, self.prefix)} belum kami temukan. "
                     "Periksa kembali nomornya; permohonan yang baru dikirim bisa butuh beberapa menit.")
         status = found.status or "Baru"
-        if not self.office.wa.is_contact(found.ticket, phone.e164):
+        if not self.contacts.is_contact(found.ticket, phone.e164):
             return f"Tiket {found.ticket}: status *{status}*."
-        note = self.office.wa.note_for(found.ticket)
+        note = self.contacts.note_for(found.ticket)
         lines = [f"Tiket {found.ticket} — {found.service}", f"Status: *{status}* (diperbarui {found.updated})"]
         if note:
             lines.append(f"Catatan petugas: {note}")
-        lines.append(ticket_link(self.office.settings, found.ticket))
+        lines.append(self.links.ticket(found.ticket))
         return "\n".join(lines)
 
     def _media_reply(self, code: str) -> str:
-        service = find_service(self.office.services(active_only=False), code) if code else None
+        service = find_service(self.desk.services(active_only=False), code) if code else None
         text = ("Terima kasih. Dokumen tidak perlu dikirim lewat WhatsApp: bawa dokumen asli dan fotokopinya "
                 "ke kantor desa saat mengambil surat.")
         if service:
@@ -173,7 +193,7 @@ class Chat:
         return text
 
     def _chosen_service(self, incoming: Incoming, text: str) -> Service | None:
-        services = self.office.services()
+        services = self.desk.services()
         if incoming.reply_id.startswith("layanan:"):
             return find_service(services, incoming.reply_id.split(":", 1)[1])
         if text.isdigit() and 1 <= int(text) <= len(services):

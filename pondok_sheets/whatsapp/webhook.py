@@ -7,11 +7,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from ..errors import MalformedWebhook
+
 log = logging.getLogger(__name__)
-
-
-class MalformedWebhook(ValueError):
-    """The body is not a WhatsApp Business Account webhook."""
 
 
 def signature_ok(app_secret: str, body: bytes, header: str | None) -> bool:

@@ -8,27 +8,31 @@ tickets already in the register; a response that has a ticket is never read agai
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
-from .intake import check, find_service, register_row
-from .register.forms import TICKET, FormColumns, is_responses_tab, map_columns, new_responses
-from .register.model import TABS, Channel, KIRIM_WA, Request, Status
-from .register.table import CellWrite, MissingHeader, Table
-from .register.tickets import new_ticket
-
-if TYPE_CHECKING:
-    from .office import Office
+from ..errors import MissingHeader
+from ..office import Office
+from ..register.catalog import find_service
+from ..register.forms import (
+    TICKET,
+    FormColumns,
+    is_responses_tab,
+    map_columns,
+    new_responses,
+)
+from ..register.model import KIRIM_WA, TABS, Channel, Request, Service, Status
+from ..register.table import CellWrite, Table
+from .intake import check, issue_ticket, register_row
 
 log = logging.getLogger(__name__)
 OWN_TABS = {spec.name for spec in TABS} | {KIRIM_WA.name}
 
 
-def form_tab(office: "Office") -> str:
+def form_tab(office: Office) -> str:
     """PONDOK_FORM_TAB, or the responses tab found earlier (kept in local state)."""
-    return office.settings.form_tab or office.state.meta("form_tab", "")
+    return office.settings.form_tab or office.state.meta.get("form_tab", "")
 
 
-def find_form_tab(office: "Office") -> str:
+def find_form_tab(office: Office) -> str:
     """Look for the responses tab (a tab whose first header is the timestamp) and remember it."""
     if office.settings.form_tab:
         return office.settings.form_tab
@@ -37,12 +41,12 @@ def find_form_tab(office: "Office") -> str:
     if names:
         tables = office.store.read([], headers_only=names)
         found = next((n for n in names if is_responses_tab(tables[n])), "")
-    office.state.set_meta("form_tab", found)
+    office.state.meta.set("form_tab", found)
     return found
 
 
-def import_responses(office: "Office", table: Table, requests: list[Request], stamp: str,
-                     services: list) -> list[CellWrite]:
+def import_responses(office: Office, table: Table, requests: list[Request], stamp: str,
+                     services: list[Service]) -> list[CellWrite]:
     """Queue every response not yet imported; returns the ticket writes for the responses tab."""
     columns: FormColumns = map_columns(table, office.settings.form_fields)
     if table.column(TICKET) is None:
@@ -54,20 +58,19 @@ def import_responses(office: "Office", table: Table, requests: list[Request], st
     landed = {(r.received, r.name.casefold()): r.ticket for r in requests if r.channel == Channel.GOOGLE_FORM.value}
     writes = []
     for response in new_responses(table, columns):
-        ticket = office.state.walkin_ticket(
-            response.fingerprint, new_ticket(office.settings.ticket_prefix, office.state.is_known_ticket))
+        ticket = office.state.queue.walkin_ticket(response.fingerprint, issue_ticket(office))
         answers = response.answers
         service = find_service(services, answers.get("layanan", ""))
         values, errors = check({**answers, "setuju": answers.get("setuju") or "ya"}, service)
         earlier = landed.get((response.received, values["Nama"].casefold()))
         if earlier:
             ticket = earlier
-        elif ticket not in present and office.state.queued(ticket) is None:
+        elif ticket not in present and office.state.queue.queued(ticket) is None:
             status = Status.PERLU_DILENGKAPI if errors else Status.BARU
             note = "Dari Google Form: " + " ".join(errors.values()) if errors else ""
             row = register_row(ticket, values, Channel.GOOGLE_FORM, response.received or stamp, status, note)
             row["Diperbarui"] = stamp
-            office.state.enqueue(ticket, values["Layanan"], row, stamp)
+            office.state.queue.enqueue(ticket, values["Layanan"], row, stamp)
             log.info("form response in row %d queued as %s%s", response.row, ticket, " (incomplete)" if errors else "")
         writes.append(CellWrite(response.key, TICKET, ticket))
     return writes

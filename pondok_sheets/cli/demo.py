@@ -1,8 +1,9 @@
 """Sample requests for trying the embedded default (made-up people, numbers and NIKs)."""
 from __future__ import annotations
 
-from .office import Office
-from .register.model import Channel
+from ..flow.intake import submit
+from ..office import Office
+from ..register.model import Channel
 
 SAMPLES = (
     ("Siti Aminah", "3201014507900001", "0812-3456-7801", "SKD", "Untuk melamar kerja"),
@@ -20,5 +21,5 @@ def add_sample_requests(office: Office, count: int) -> list[str]:
     for i in range(count):
         name, nik, wa, code, details = SAMPLES[i % len(SAMPLES)]
         fields = {"nama": name, "nik": nik, "wa": wa, "keterangan": details, "setuju": "ya"}
-        tickets.append(office.submit(code, fields, Channel.FORM))
+        tickets.append(submit(office, code, fields, Channel.FORM))
     return tickets

@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..messengers.links import is_ticked
 from ..register.changes import read_told, told_text
 from ..register.model import KIRIM_WA, Request
 from ..register.table import CellWrite, RowKey, Table
-from .state import WhatsAppState
+from ..state.whatsapp import LinkQueue, SentLog
 
 SENT_BY_STAFF = "terkirim oleh petugas"
 
@@ -30,17 +31,15 @@ class Ticks:
     log_writes: list[CellWrite] = field(default_factory=list)
 
 
-def apply_ticks(table: Table, wa: WhatsAppState, requests: Sequence[Request], stamp: str) -> Ticks:
+def apply_ticks(table: Table, links: LinkQueue, requests: Sequence[Request], stamp: str) -> Ticks:
     """Rows newly ticked as sent: the resident now counts as told (if still the current status)."""
-    from ..messengers.links import is_ticked
-
     ticks = Ticks()
     by_ticket = {r.ticket: r for r in requests if r.ticket}
     for _, row in table.records(KIRIM_WA.headers):
         if not is_ticked(row["Terkirim"]) or not row["No"].isdigit():
             continue
-        link = wa.link(int(row["No"]))
-        if link is None or not wa.mark_link_ticked(link.id, stamp):
+        link = links.get(int(row["No"]))
+        if link is None or not links.mark_ticked(link.id, stamp):
             continue
         ticks.log_writes.append(hasil_write(f"link-{link.id}", SENT_BY_STAFF))
         request = by_ticket.get(link.ticket)
@@ -50,9 +49,9 @@ def apply_ticks(table: Table, wa: WhatsAppState, requests: Sequence[Request], st
     return ticks
 
 
-def link_rows(wa: WhatsAppState) -> tuple[list[dict[str, str]], list[int]]:
+def link_rows(queue: LinkQueue) -> tuple[list[dict[str, str]], list[int]]:
     """Kirim WA rows for messages not yet in the tab, and their numbers."""
-    links = wa.links(not_in_sheet=True)
+    links = queue.latest(not_in_sheet=True)
     rows = [{"No": str(m.id), "Waktu": m.at, "Tiket": m.ticket, "Status": m.status, "Kepada": m.kepada,
              "Pesan": m.text, "Tautan": m.link, "Terkirim": ""} for m in links]
     return rows, [m.id for m in links]
@@ -66,7 +65,7 @@ class Deliveries:
     ids: list[str]
 
 
-def log_updates(wa: WhatsAppState) -> Deliveries:
+def log_updates(sent: SentLog) -> Deliveries:
     """Hasil cells for every delivery status received since the last sync."""
-    dirty = wa.dirty_deliveries()
+    dirty = sent.dirty_deliveries()
     return Deliveries([hasil_write(i, text) for i, text in dirty], [i for i, _ in dirty])

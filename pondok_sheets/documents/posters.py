@@ -14,9 +14,9 @@ from pathlib import Path
 
 import reportlab
 
+from ..register.links import Links
+from ..register.model import Service
 from . import qr
-from .config import Settings
-from .register.model import Service
 
 A4 = (210.0, 297.0)  # mm
 MARGIN = 12.0
@@ -63,14 +63,23 @@ class Box:
 Item = Text | Qr | Box
 
 
-def layout(settings: Settings, services: Sequence[Service], only: Service | None = None) -> list[Item]:
+@dataclass(frozen=True)
+class Masthead:
+    """What the poster says about the office itself."""
+
+    village: str
+    office_hours: str
+    links: Links
+
+
+def layout(office: Masthead, services: Sequence[Service], only: Service | None = None) -> list[Item]:
     """Everything on the poster, in mm from the top-left corner of an A4 portrait page."""
     width, height = A4
     inner = width - 2 * MARGIN
-    targets = qr.targets(settings, services)
+    targets = qr.targets(office.links, services, office.village)
     items: list[Item] = [
         Box(0, 0, width, 34, fill=BRAND),
-        Text(MARGIN, 8, inner, f"Layanan Surat Kantor Desa {settings.village}", 20, bold=True, lines=1,
+        Text(MARGIN, 8, inner, f"Layanan Surat Kantor Desa {office.village}", 20, bold=True, lines=1,
              color=(255, 255, 255)),
         Text(MARGIN, 20, inner, "Ajukan dari HP: pindai kode QR, isi formulir, simpan nomor tiket. "
                                 "Kami kabari lewat WhatsApp bila surat siap.", 10, lines=2, color=(255, 255, 255)),
@@ -80,7 +89,7 @@ def layout(settings: Settings, services: Sequence[Service], only: Service | None
         items += _single(only, targets[only.code.casefold()].url, footer_top)
     else:
         items += _grid(services, targets, footer_top)
-    items += _footer(settings, targets, footer_top)
+    items += _footer(office, targets, footer_top)
     return items
 
 
@@ -122,7 +131,7 @@ def _single(service: Service, url: str, bottom: float) -> list[Item]:
     ]
 
 
-def _footer(settings: Settings, targets: dict[str, qr.QrTarget], top: float) -> list[Item]:
+def _footer(office: Masthead, targets: dict[str, qr.QrTarget], top: float) -> list[Item]:
     size, x = 40.0, MARGIN
     items: list[Item] = [Box(MARGIN, top - 2, A4[0] - 2 * MARGIN, 0.4, fill=(180, 180, 180))]
     for name, label in (("wa", "Chat WhatsApp: ajukan atau CEK tiket"), ("cek", "Cek status permohonan")):
@@ -130,7 +139,7 @@ def _footer(settings: Settings, targets: dict[str, qr.QrTarget], top: float) -> 
             continue
         items += [Qr(x, top + 2, size, targets[name].url), Text(x, top + size + 2.5, size + 10, label, 7.5, lines=2)]
         x += size + 14
-    info = (f"Jam pelayanan: {settings.office_hours}\nSitus: {qr.base_url(settings)}\n"
+    info = (f"Jam pelayanan: {office.office_hours}\nSitus: {office.links.base}\n"
             "Data pribadi Anda hanya dipakai untuk memproses permohonan.")
     items.append(Text(x + 2, top + 6, A4[0] - MARGIN - x - 2, info, 9, lines=6))
     return items
@@ -232,9 +241,9 @@ def _wrap(text: str, width: float, measure, max_lines: int) -> list[str]:
     return lines
 
 
-def write_poster(settings: Settings, services: Sequence[Service], out: Path, only: Service | None = None) -> None:
+def write_poster(office: Masthead, services: Sequence[Service], out: Path, only: Service | None = None) -> None:
     """The poster into `out`: PDF or PNG by the file's extension."""
-    items = layout(settings, services, only)
+    items = layout(office, services, only)
     suffix = out.suffix.lower()
     if suffix == ".pdf":
         render_pdf(items, out)

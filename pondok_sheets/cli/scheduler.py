@@ -1,6 +1,6 @@
 """`serve`'s clock: APScheduler runs the due jobs every minute, and a flush soon after submissions.
 
-Only wiring: the work is `jobs.run_due`, the same as cron's `tick`, under the same lock.
+Only wiring: the work is `flow.jobs.run_due`, the same as cron's `tick`, under the same lock.
 """
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from flask import Flask
 
-from .jobs import flush_now, run_due
+from ..flow.jobs import flush_now, run_due
+from ..office import Office
 
 log = logging.getLogger(__name__)
 COALESCE_SECONDS = 3  # submissions arriving together go to the register in one append
 
 
-def start_scheduler(app: Flask) -> BackgroundScheduler:
+def start_scheduler(office: Office) -> BackgroundScheduler:
     """Start the background scheduler in PONDOK_TIMEZONE; a submission schedules a prompt flush."""
-    office = app.extensions["pondok"]
     scheduler = BackgroundScheduler(timezone=office.settings.timezone)
 
     def tick() -> None:
@@ -41,6 +40,6 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
 
     scheduler.add_job(tick, "interval", minutes=1, id="tick", next_run_time=datetime.now(office.settings.timezone),
                       max_instances=1, coalesce=True, misfire_grace_time=120)
-    office.on_submit = soon
+    office.wakeup.subscribe(soon)
     scheduler.start()
     return scheduler

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .register.messages import DEFAULT_WORDING, render
-from .register.model import Status
+from ..register.messages import DEFAULT_WORDING, render
+from ..register.model import Status
 
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "panduan-petugas.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-petugas.md"
 START, END = "<!-- tabel-status:mulai -->", "<!-- tabel-status:selesai -->"
 MEANING = {
     Status.BARU: "Permohonan baru masuk; belum dikerjakan. Diisi otomatis untuk baris baru.",

@@ -8,19 +8,18 @@ from __future__ import annotations
 import csv
 import statistics
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .intake import service_name
-from .register.calendar import working_days_between
-from .register.model import PERMOHONAN, Channel, Status
-from .register.stats import DONE, parse_day
-from .register.validation import unneutralize
-
-if TYPE_CHECKING:
-    from .office import Office
+from ..register.calendar import working_days_between
+from ..register.catalog import service_name
+from ..register.model import PERMOHONAN, Channel, Service, Status
+from ..register.stamps import parse_day
+from ..register.stats import DONE
+from ..register.table import Table
+from ..register.validation import unneutralize
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
           "November", "Desember")
@@ -38,16 +37,14 @@ class Rekap:
     summary: list[list[object]]
 
 
-def build_rekap(office: "Office", year: int, month: int) -> Rekap:
-    """Read the register once and summarise the requests received in that month."""
-    table = office.store.read([PERMOHONAN.name])[PERMOHONAN.name]
+def build_rekap(table: Table, services: Sequence[Service], done_at: Mapping[str, str], village: str,
+                year: int, month: int) -> Rekap:
+    """Summarise the Permohonan rows received in that month (`done_at`: ticket -> first seen ready)."""
     table.require(PERMOHONAN)
     headers = [h for h in table.headers if h]
     records = [values for _, values in table.records(headers)
                if (day := parse_day(values.get("Masuk", ""))) and (day.year, day.month) == (year, month)]
-    services = office.services(active_only=False)
     promised = {s.name: s.days for s in services}
-    done_at = office.state.first_seen(DONE)
     per_service: dict[str, dict] = {}
     for values in records:
         # Staff may type the code at the counter.
@@ -74,7 +71,7 @@ def build_rekap(office: "Office", year: int, month: int) -> Rekap:
     totals = [sum(row[i] for row in summary if isinstance(row[i], int)) for i in range(1, 2 + len(Channel) + 2)]
     summary.append(["Jumlah", *totals, "", ""])
     rows = [[unneutralize(values.get(h, "")) for h in headers] for values in records]
-    title = f"Rekap layanan Kantor Desa {office.settings.village}, {MONTHS[month - 1]} {year}"
+    title = f"Rekap layanan Kantor Desa {village}, {MONTHS[month - 1]} {year}"
     return Rekap(title, headers, rows, summary)
 
 

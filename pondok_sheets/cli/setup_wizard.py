@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +15,12 @@ from typing import Any
 
 import click
 
-from .config import FIELDS, Settings, load_config
+from ..config import FIELDS, Settings, load_config
+from ..errors import StoreError
+from ..flow.catalogue import prepare
+from ..stores.google import GoogleStore
+from .doctor import examine, is_healthy
+from .group import StaffError
 
 SECRET_KEYS = {"PONDOK_SECRET_KEY", "PONDOK_TASK_TOKEN", "PONDOK_WA_TOKEN", "PONDOK_WA_APP_SECRET"}
 
@@ -41,8 +45,7 @@ class Wizard:
             if reason is None:
                 return value
             if not self.interactive:
-                click.echo(f"{question}: {reason}", err=True)
-                sys.exit(2)
+                raise StaffError(f"{question}: {reason}", 2)
             click.echo(f"  {reason} Coba lagi.")
             value = None
 
@@ -68,9 +71,6 @@ def sheet_opens(values: dict[str, str]) -> Callable[[str], None]:
     """A check that the credentials file really opens the sheet (its tabs are listed)."""
 
     def check(path: str) -> None:
-        from .stores.base import StoreError
-        from .stores.google import GoogleStore
-
         settings = load_config({**os.environ, "PONDOK_SHEET_ID": values["PONDOK_SHEET_ID"],
                                 "PONDOK_GOOGLE_CREDENTIALS": path}, env_file=None)
         store = GoogleStore(replace(settings, google_credentials_json=""))
@@ -164,8 +164,7 @@ def setup(non_interactive: bool, env_path: str, timpa: bool, **given: Any) -> No
     target = Path(env_path)
     wizard = Wizard(not non_interactive, {**given, "timpa": timpa})
     if target.exists() and not wizard.confirm(f"File {target} sudah ada. Timpa?", "timpa"):
-        click.echo(f"{target} tidak diubah. Jalankan lagi dengan --timpa untuk menimpanya.")
-        sys.exit(1)
+        raise StaffError(f"{target} tidak diubah. Jalankan lagi dengan --timpa untuk menimpanya.")
     click.echo("Menyiapkan Pondok Sheets. Tekan Enter untuk memakai jawaban dalam [kurung].")
     values = collect(wizard)
     target.write_text(env_text(values), encoding="utf-8")
@@ -178,15 +177,13 @@ def setup(non_interactive: bool, env_path: str, timpa: bool, **given: Any) -> No
 
 def _finish(target: Path) -> None:
     """init-sheet and doctor on the new settings, then the next steps."""
-    from . import create_app
-    from .doctor import examine, is_healthy
-    from .stores import StoreError
+    from ..app import create_app
 
     app = create_app(load_config(env_file=target))
     office = app.extensions["pondok"]
     click.echo("\nMenyiapkan register (init-sheet):")
     try:
-        done = office.prepare()
+        done = prepare(office)
     except StoreError as error:
         click.echo(f"- Gagal: {error}")
     else:
@@ -201,4 +198,4 @@ def _finish(target: Path) -> None:
                "2. Cetak poster: python main.py poster --out poster.pdf\n"
                "3. Coba ajukan satu permohonan dari HP, lalu ubah Status-nya di sheet.")
     if not is_healthy(findings):
-        sys.exit(1)
+        raise click.exceptions.Exit(1)

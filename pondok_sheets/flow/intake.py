@@ -1,39 +1,36 @@
 """Every channel's one door: validate, give a ticket, queue durably, answer at once."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 import phonenumbers
 
-from .register.model import Channel, Service, Status
-from .register.tickets import new_ticket
-from .register.validation import (
-    InvalidInput, Phone, check_consent, check_details, check_name, check_nik, check_phone, clean_text, neutralize,
+from ..errors import InvalidInput
+from ..office import Office
+from ..register.catalog import find_service
+from ..register.model import Channel, Service, Status
+from ..register.stamps import format_stamp
+from ..register.tickets import new_ticket
+from ..register.validation import (
+    Phone,
+    check_consent,
+    check_details,
+    check_name,
+    check_nik,
+    check_phone,
+    clean_text,
+    neutralize,
 )
-from .state import State
 
-FIELDS = ("nama", "nik", "wa", "keterangan", "setuju")
-
-
-def format_time(moment: datetime) -> str:
-    """How the register writes a moment: local time, to the minute, sortable as text."""
-    return moment.strftime("%Y-%m-%d %H:%M")
+log = logging.getLogger(__name__)
 
 
 def staff_phone(phone: Phone) -> str:
     """A number as staff read and dial it: 0812-3456-7890."""
     number = phonenumbers.parse(phone.e164)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def find_service(services: Sequence[Service], code_or_name: str) -> Service | None:
-    """The service with this code or name (any case), active or not."""
-    wanted = " ".join(str(code_or_name).split()).casefold()
-    for service in services:
-        if wanted in (service.code.casefold(), service.name.casefold()):
-            return service
-    return None
 
 
 def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[str, str], dict[str, str]]:
@@ -61,26 +58,12 @@ def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[s
     if error:
         errors["setuju"] = error
     values = {
-        "Layanan": service.name if service else clean_text(fields.get("layanan")),
+        "Layanan": service.name if service else neutralize(clean_text(fields.get("layanan"))),
         "Nama": neutralize(name), "NIK": neutralize(nik),
         "WhatsApp": staff_phone(phone) if phone else neutralize(clean_text(fields.get("wa"))),
         "Keterangan": neutralize(details),
     }
     return values, errors
-
-
-def service_name(services: Sequence[Service], text: str) -> str:
-    """The catalogue name of the service `text` names (code or name), or `text` as typed."""
-    service = find_service(services, text)
-    return service.name if service else text
-
-
-def validate(fields: Mapping[str, object], service: Service | None) -> dict[str, str]:
-    """Clean register values for a submission, or InvalidInput with one message per bad field."""
-    values, errors = check(fields, service)
-    if errors:
-        raise InvalidInput(errors)
-    return values
 
 
 def register_row(ticket: str, values: Mapping[str, str], channel: Channel, stamp: str,
@@ -90,15 +73,25 @@ def register_row(ticket: str, values: Mapping[str, str], channel: Channel, stamp
             "Catatan": note, "Diperbarui": stamp, "Notifikasi": "", **values}
 
 
-def submit(state: State, prefix: str, services: Sequence[Service], service_code: str,
-           fields: Mapping[str, object], channel: Channel, now: datetime) -> str:
-    """Validate a request, queue it for the register and return its ticket.
+def issue_ticket(office: Office) -> str:
+    """A ticket no request of this office has had."""
+    return new_ticket(office.settings.ticket_prefix, office.state.queue.is_known_ticket)
+
+
+def submit(office: Office, service_code: str, fields: Mapping[str, object], channel: Channel,
+           now: datetime | None = None) -> str:
+    """Validate a request from any channel, queue it for the register and return its ticket.
 
     Raises InvalidInput (nothing is stored) when any field is wrong.
     """
-    service = find_service(services, service_code)
-    values = validate(fields, service)
-    ticket = new_ticket(prefix, state.is_known_ticket)
-    stamp = format_time(now)
-    state.enqueue(ticket, values["Layanan"], register_row(ticket, values, channel, stamp), stamp)
+    now = now or office.now()
+    service = find_service(office.state.meta.services(active_only=False), service_code)
+    values, errors = check(fields, service)
+    if errors:
+        raise InvalidInput(errors)
+    ticket = issue_ticket(office)
+    stamp = format_stamp(now)
+    office.state.queue.enqueue(ticket, values["Layanan"], register_row(ticket, values, channel, stamp), stamp)
+    log.info("request %s queued from %s", ticket, channel.value)
+    office.wakeup.notify()
     return ticket

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .office import Office
-from .register.model import TABS
-from .register.table import MissingHeader
-from .stores.base import StoreError
+from ..errors import MissingHeader, StoreError
+from ..flow.form_import import find_form_tab
+from ..messengers.graph import OPERATOR, GraphError
+from ..office import Office
+from ..register.forms import TICKET, map_columns
+from ..register.model import TABS
 
 OK, WARN, FAIL = "OK", "PERINGATAN", "MASALAH"
 
@@ -53,8 +55,6 @@ def examine(office: Office) -> list[Finding]:
 
 def _cloud(office: Office) -> list[Finding]:
     """The Cloud API settings, checked against Meta: token, number, template."""
-    from .messengers.graph import OPERATOR, GraphError
-
     settings = office.settings
     missing = [name for name, value in [
         ("PONDOK_WA_TOKEN", settings.wa_token), ("PONDOK_WA_PHONE_NUMBER_ID", settings.wa_phone_number_id),
@@ -102,9 +102,6 @@ def _google(office: Office) -> list[Finding]:
 
 
 def _form(office: Office) -> list[Finding]:
-    from .form_import import find_form_tab
-    from .register.forms import TICKET, map_columns
-
     try:
         tab = find_form_tab(office)
         if not tab:

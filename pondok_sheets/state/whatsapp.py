@@ -1,8 +1,8 @@
-"""Local WhatsApp bookkeeping, in the same state file: windows, inbox, chats, sent messages, links.
+"""WhatsApp's books in the state file: contacts, 24-hour windows, the webhook inbox, chats, sent messages, links.
 
-Numbers are personal data: the 24-hour windows keep only a keyed hash of the number;
-sent messages and chats keep the number only as long as they need it (a resend, a
-conversation) and are purged after.
+Numbers are personal data: contacts and windows keep only a keyed hash of the number;
+sent messages and chats keep it only as long as they need it (a resend, a conversation)
+and `purge` forgets them after.
 """
 from __future__ import annotations
 
@@ -14,47 +14,141 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..state import State
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS wa_window (phone_hash TEXT PRIMARY KEY, last_inbound TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS wa_inbox (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
-    processed_at TEXT);
-CREATE TABLE IF NOT EXISTS wa_chats (phone TEXT PRIMARY KEY, step TEXT NOT NULL, data TEXT NOT NULL,
-    updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS wa_sent (
-    message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL, status TEXT NOT NULL, kind TEXT NOT NULL,
-    phone TEXT NOT NULL, text TEXT NOT NULL, params TEXT NOT NULL, via TEXT NOT NULL, at TEXT NOT NULL,
-    delivery TEXT NOT NULL DEFAULT '', delivery_rank INTEGER NOT NULL DEFAULT 0,
-    delivery_dirty INTEGER NOT NULL DEFAULT 0, resend_due INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS wa_refs (ref TEXT PRIMARY KEY, message_id TEXT NOT NULL, status TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS wa_contacts (ticket TEXT PRIMARY KEY, phone_hash TEXT NOT NULL, note TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS links_queue (
-    id INTEGER PRIMARY KEY, at TEXT NOT NULL, ticket TEXT NOT NULL, status TEXT NOT NULL,
-    kepada TEXT NOT NULL, text TEXT NOT NULL, link TEXT NOT NULL, in_sheet INTEGER NOT NULL DEFAULT 0,
-    ticked_at TEXT);
-"""
-
-def phone_key(text: str) -> str:
-    """Digits of an Indonesian number as WhatsApp names it (62812…), from any local format.
-
-    Cheaper than a full parse: it runs over every row at each sync.
-    """
-    digits = "".join(c for c in text if c.isdigit())
-    if text.strip().endswith(".0") and digits.endswith("0"):
-        digits = digits[:-1]  # a number Sheets returned as a float
-    if digits.startswith("0"):
-        digits = "62" + digits.lstrip("0")
-    elif digits.startswith("8"):
-        digits = "62" + digits
-    return digits
-
+from ..register.validation import phone_key
+from .db import Database
 
 # Meta may deliver statuses out of order; a later "delivered" never overwrites "read".
 DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 CHAT_IDLE = timedelta(minutes=30)
 WINDOW = timedelta(hours=24)
+SENT_KEEP = timedelta(days=3)
+INBOX_KEEP = timedelta(days=7)
+
+
+class PhoneHasher:
+    """A keyed hash of a number's one key, so the state file never holds the number itself."""
+
+    def __init__(self, secret: str):
+        self._secret = secret.encode()
+
+    def __call__(self, phone: str) -> str:
+        return hmac.new(self._secret, phone_key(phone).encode(), hashlib.sha256).hexdigest()
+
+    def typed(self, *cells: str) -> str:
+        """A keyed fingerprint of cells exactly as typed: equal cells, equal fingerprint, no parsing."""
+        return hmac.new(self._secret, "\x1f".join(cells).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class ContactBook:
+    """Who filed which ticket (for CEK) and the Catatan staff wrote, as of the last sync."""
+
+    def __init__(self, db: Database, hasher: PhoneHasher):
+        self.db = db
+        self._hash = hasher
+
+    def save(self, contacts: Iterable[tuple[str, str, str]]) -> None:
+        """(ticket, number as typed, Catatan) of every request, as of this sync.
+
+        Only rows whose cells changed since the last sync are parsed and hashed again."""
+        with self.db.connect() as db:
+            known = dict(db.execute("SELECT ticket, typed FROM wa_contacts"))
+            changed = []
+            for ticket, phone, note in contacts:
+                typed = self._hash.typed(phone, note)
+                if known.get(ticket) != typed:
+                    changed.append((ticket, self._hash(phone), note, typed))
+            db.executemany("INSERT OR REPLACE INTO wa_contacts (ticket, phone_hash, note, typed) VALUES (?, ?, ?, ?)",
+                           changed)
+
+    def is_contact(self, ticket: str, phone: str) -> bool:
+        """True if `phone` is the number the request with `ticket` was filed with."""
+        with self.db.connect() as db:
+            row = db.execute("SELECT phone_hash FROM wa_contacts WHERE ticket = ?", (ticket,)).fetchone()
+        return bool(row) and hmac.compare_digest(row[0], self._hash(phone))
+
+    def note_for(self, ticket: str) -> str:
+        """The Catatan staff wrote for the request, as of the last sync."""
+        with self.db.connect() as db:
+            row = db.execute("SELECT note FROM wa_contacts WHERE ticket = ?", (ticket,)).fetchone()
+        return row[0] if row else ""
+
+
+class WindowBook:
+    """The 24-hour customer service window: free text is allowed while it is open."""
+
+    def __init__(self, db: Database, hasher: PhoneHasher):
+        self.db = db
+        self._hash = hasher
+
+    def note_inbound(self, phone: str, at: datetime) -> None:
+        """The resident wrote to us: a free-text reply is allowed for 24 hours."""
+        with self.db.connect() as db:
+            db.execute("INSERT INTO wa_window VALUES (?, ?) ON CONFLICT(phone_hash) DO UPDATE SET "
+                       "last_inbound = max(last_inbound, excluded.last_inbound)", (self._hash(phone), at.isoformat()))
+
+    def is_open(self, phone: str, now: datetime) -> bool:
+        """True if the resident wrote to us within the last 24 hours."""
+        with self.db.connect() as db:
+            row = db.execute("SELECT last_inbound FROM wa_window WHERE phone_hash = ?", (self._hash(phone),)).fetchone()
+        return bool(row) and now - datetime.fromisoformat(row[0]) < WINDOW
+
+
+class Inbox:
+    """Webhook events, de-duplicated by id, handled after the webhook has answered Meta."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def add(self, events: Iterable[tuple[str, str, dict[str, Any]]], now: datetime) -> int:
+        """Store (id, kind, payload) events not seen before; returns how many were new."""
+        with self.db.connect() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO wa_inbox (id, kind, payload, received_at) VALUES (?, ?, ?, ?)",
+                           [(i, k, json.dumps(p), now.isoformat()) for i, k, p in events])
+            return db.total_changes - before
+
+    def claim(self, now: datetime, limit: int = 200) -> list[tuple[str, str, dict[str, Any]]]:
+        """Take inbox events not yet handled, in arrival order; no other worker gets them.
+
+        The webhook's background worker and a cron `tick` may both look at the inbox: the
+        claim happens in one write transaction, so a message is never answered twice.
+        """
+        with self.db.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            rows = db.execute("SELECT id, kind, payload FROM wa_inbox WHERE processed_at IS NULL "
+                              "ORDER BY received_at, rowid LIMIT ?", (limit,)).fetchall()
+            db.executemany("UPDATE wa_inbox SET processed_at = ? WHERE id = ?",
+                           [(now.isoformat(), r[0]) for r in rows])
+        return [(i, k, json.loads(p)) for i, k, p in rows]
+
+    def mark_processed(self, event_id: str) -> None:
+        """The event was handled; its payload (which holds a number and text) is dropped."""
+        with self.db.connect() as db:
+            db.execute("UPDATE wa_inbox SET payload = '{}' WHERE id = ?", (event_id,))
+
+
+class ChatBook:
+    """Where each WhatsApp conversation is; it ends after 30 minutes idle."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def get(self, phone: str, now: datetime) -> tuple[str, dict[str, Any]]:
+        """(step, data) of the conversation with `phone`; ('', {}) if none or idle for 30 minutes."""
+        with self.db.connect() as db:
+            row = db.execute("SELECT step, data, updated_at FROM wa_chats WHERE phone = ?", (phone,)).fetchone()
+        if not row or now - datetime.fromisoformat(row[2]) > CHAT_IDLE:
+            return "", {}
+        return row[0], json.loads(row[1])
+
+    def save(self, phone: str, step: str, data: dict[str, Any], now: datetime) -> None:
+        """Remember where the conversation is; an empty step ends it and forgets its answers."""
+        with self.db.connect() as db:
+            if step:
+                db.execute("INSERT OR REPLACE INTO wa_chats VALUES (?, ?, ?, ?)",
+                           (phone, step, json.dumps(data), now.isoformat()))
+            else:
+                db.execute("DELETE FROM wa_chats WHERE phone = ?", (phone,))
 
 
 @dataclass(frozen=True)
@@ -71,6 +165,71 @@ class SentMessage:
     via: str
 
 
+class SentLog:
+    """Messages sent through the Cloud API and what WhatsApp reported of them."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def record_cloud_message(self, message: SentMessage, now: datetime) -> None:
+        """Keep what a later failed-status webhook needs to resend the message as a template."""
+        with self.db.connect() as db:
+            db.execute("INSERT OR REPLACE INTO wa_sent (message_id, ticket, status, kind, phone, text, params, via, at)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (message.message_id, message.ticket, message.status, message.kind, message.phone,
+                        message.text, json.dumps(list(message.params)), message.via, now.isoformat()))
+
+    def get(self, message_id: str) -> SentMessage | None:
+        """A message we sent, by its id."""
+        with self.db.connect() as db:
+            row = db.execute("SELECT message_id, ticket, status, kind, phone, text, params, via FROM wa_sent "
+                             "WHERE message_id = ?", (message_id,)).fetchone()
+        return SentMessage(*row[:6], tuple(json.loads(row[6])), row[7]) if row else None
+
+    def note_delivery(self, message_id: str, delivery: str, text: str, resend: bool = False) -> bool:
+        """Record a delivery status unless a later one is known; returns True if it changed."""
+        rank = DELIVERY_RANK.get(delivery, 0)
+        with self.db.connect() as db:
+            cursor = db.execute("UPDATE wa_sent SET delivery = ?, delivery_rank = ?, delivery_dirty = 1, "
+                                "resend_due = max(resend_due, ?) WHERE message_id = ? AND delivery_rank < ?",
+                                (text, rank, int(resend), message_id, rank))
+            return cursor.rowcount > 0
+
+    def note_ref(self, ref: str, message_id: str, status: str) -> None:
+        """A status webhook named one of our announcements (its `biz_opaque_callback_data`)."""
+        with self.db.connect() as db:
+            db.execute("INSERT INTO wa_refs VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET status = "
+                       "CASE WHEN excluded.status = 'failed' THEN wa_refs.status ELSE excluded.status END",
+                       (ref, message_id, status))
+
+    def ref_delivered(self, ref: str) -> str | None:
+        """The message id of the announcement `ref` if WhatsApp reported it sent, delivered or read."""
+        with self.db.connect() as db:
+            row = db.execute("SELECT message_id FROM wa_refs WHERE ref = ? AND status != 'failed'", (ref,)).fetchone()
+        return row[0] if row else None
+
+    def due_resends(self) -> list[SentMessage]:
+        """Free-text messages Meta refused for a closed window: each is resent once as the template."""
+        with self.db.connect() as db:
+            ids = [r[0] for r in db.execute("SELECT message_id FROM wa_sent WHERE resend_due = 1")]
+        return [m for m in map(self.get, ids) if m]
+
+    def mark_resent(self, message_id: str) -> None:
+        """The template went out (or was given up): never resend this one again."""
+        with self.db.connect() as db:
+            db.execute("UPDATE wa_sent SET resend_due = 2 WHERE message_id = ?", (message_id,))
+
+    def dirty_deliveries(self) -> list[tuple[str, str]]:
+        """(message id, Hasil text) for delivery updates not yet written to Log."""
+        with self.db.connect() as db:
+            return db.execute("SELECT message_id, delivery FROM wa_sent WHERE delivery_dirty = 1").fetchall()
+
+    def clean_deliveries(self, ids: Iterable[str]) -> None:
+        """These delivery updates are in Log."""
+        with self.db.connect() as db:
+            db.executemany("UPDATE wa_sent SET delivery_dirty = 0 WHERE message_id = ?", [(i,) for i in ids])
+
+
 @dataclass(frozen=True)
 class LinkMessage:
     """A message waiting for staff to send it from their phone (links mode)."""
@@ -85,204 +244,53 @@ class LinkMessage:
     ticked_at: str | None
 
 
-class WhatsAppState:
-    """WhatsApp tables beside the core state."""
+class LinkQueue:
+    """Links mode: messages staff send by tapping a wa.me link, then tick in Kirim WA."""
 
-    def __init__(self, state: State, secret: str):
-        self.state = state
-        self._secret = secret.encode()
-        with state.connect() as db:
-            db.executescript(SCHEMA)
+    def __init__(self, db: Database):
+        self.db = db
 
-    def _hash(self, phone: str) -> str:
-        return hmac.new(self._secret, phone_key(phone).encode(), hashlib.sha256).hexdigest()
-
-    # -- who filed which ticket (for CEK): a keyed hash of the number, never the number ---
-
-    def save_contacts(self, contacts: Iterable[tuple[str, str, str]]) -> None:
-        """(ticket, number as typed, Catatan) of every request, as of this sync."""
-        rows = [(t, self._hash(p), n) for t, p, n in contacts]
-        with self.state.connect() as db:
-            known = {r[0]: (r[1], r[2]) for r in db.execute("SELECT ticket, phone_hash, note FROM wa_contacts")}
-            changed = [r for r in rows if known.get(r[0]) != (r[1], r[2])]
-            db.executemany("INSERT OR REPLACE INTO wa_contacts VALUES (?, ?, ?)", changed)
-
-    def is_contact(self, ticket: str, phone: str) -> bool:
-        """True if `phone` is the number the request with `ticket` was filed with."""
-        with self.state.connect() as db:
-            row = db.execute("SELECT phone_hash FROM wa_contacts WHERE ticket = ?", (ticket,)).fetchone()
-        return bool(row) and hmac.compare_digest(row[0], self._hash(phone))
-
-    def note_for(self, ticket: str) -> str:
-        """The Catatan staff wrote for the request, as of the last sync."""
-        with self.state.connect() as db:
-            row = db.execute("SELECT note FROM wa_contacts WHERE ticket = ?", (ticket,)).fetchone()
-        return row[0] if row else ""
-
-    # -- the 24-hour customer service window ------------------------------------------
-
-    def note_inbound(self, phone: str, at: datetime) -> None:
-        """The resident wrote to us: a free-text reply is allowed for 24 hours."""
-        with self.state.connect() as db:
-            db.execute("INSERT INTO wa_window VALUES (?, ?) ON CONFLICT(phone_hash) DO UPDATE SET "
-                       "last_inbound = max(last_inbound, excluded.last_inbound)", (self._hash(phone), at.isoformat()))
-
-    def window_open(self, phone: str, now: datetime) -> bool:
-        """True if the resident wrote to us within the last 24 hours."""
-        with self.state.connect() as db:
-            row = db.execute("SELECT last_inbound FROM wa_window WHERE phone_hash = ?", (self._hash(phone),)).fetchone()
-        return bool(row) and now - datetime.fromisoformat(row[0]) < WINDOW
-
-    # -- webhook inbox: de-duplicated, processed after the answer -------------------------
-
-    def add_to_inbox(self, events: Iterable[tuple[str, str, dict[str, Any]]], now: datetime) -> int:
-        """Store (id, kind, payload) events not seen before; returns how many were new."""
-        with self.state.connect() as db:
-            before = db.total_changes
-            db.executemany("INSERT OR IGNORE INTO wa_inbox (id, kind, payload, received_at) VALUES (?, ?, ?, ?)",
-                           [(i, k, json.dumps(p), now.isoformat()) for i, k, p in events])
-            return db.total_changes - before
-
-    def claim(self, now: datetime, limit: int = 200) -> list[tuple[str, str, dict[str, Any]]]:
-        """Take inbox events not yet handled, in arrival order; no other worker gets them.
-
-        The webhook's background worker and a cron `tick` may both look at the inbox: the
-        claim happens in one write transaction, so a message is never answered twice.
-        """
-        with self.state.connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            rows = db.execute("SELECT id, kind, payload FROM wa_inbox WHERE processed_at IS NULL "
-                              "ORDER BY received_at, rowid LIMIT ?", (limit,)).fetchall()
-            db.executemany("UPDATE wa_inbox SET processed_at = ? WHERE id = ?",
-                           [(now.isoformat(), r[0]) for r in rows])
-        return [(i, k, json.loads(p)) for i, k, p in rows]
-
-    def mark_processed(self, event_id: str) -> None:
-        """The event was handled; its payload (which holds a number and text) is dropped."""
-        with self.state.connect() as db:
-            db.execute("UPDATE wa_inbox SET payload = '{}' WHERE id = ?", (event_id,))
-
-    # -- chats ------------------------------------------------------------------------------
-
-    def chat(self, phone: str, now: datetime) -> tuple[str, dict[str, Any]]:
-        """(step, data) of the conversation with `phone`; ('', {}) if none or idle for 30 minutes."""
-        with self.state.connect() as db:
-            row = db.execute("SELECT step, data, updated_at FROM wa_chats WHERE phone = ?", (phone,)).fetchone()
-        if not row or now - datetime.fromisoformat(row[2]) > CHAT_IDLE:
-            return "", {}
-        return row[0], json.loads(row[1])
-
-    def save_chat(self, phone: str, step: str, data: dict[str, Any], now: datetime) -> None:
-        """Remember where the conversation is; an empty step ends it and forgets its answers."""
-        with self.state.connect() as db:
-            if step:
-                db.execute("INSERT OR REPLACE INTO wa_chats VALUES (?, ?, ?, ?)",
-                           (phone, step, json.dumps(data), now.isoformat()))
-            else:
-                db.execute("DELETE FROM wa_chats WHERE phone = ?", (phone,))
-
-    # -- messages sent through the Cloud API -----------------------------------------------
-
-    def record_sent(self, message: SentMessage, now: datetime) -> None:
-        """Keep what a later failed-status webhook needs to resend the message as a template."""
-        with self.state.connect() as db:
-            db.execute("INSERT OR REPLACE INTO wa_sent (message_id, ticket, status, kind, phone, text, params, via, at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (message.message_id, message.ticket, message.status, message.kind, message.phone,
-                        message.text, json.dumps(list(message.params)), message.via, now.isoformat()))
-
-    def sent(self, message_id: str) -> SentMessage | None:
-        """A message we sent, by its id."""
-        with self.state.connect() as db:
-            row = db.execute("SELECT message_id, ticket, status, kind, phone, text, params, via FROM wa_sent "
-                             "WHERE message_id = ?", (message_id,)).fetchone()
-        return SentMessage(*row[:6], tuple(json.loads(row[6])), row[7]) if row else None
-
-    def note_delivery(self, message_id: str, delivery: str, text: str, resend: bool = False) -> bool:
-        """Record a delivery status unless a later one is known; returns True if it changed."""
-        rank = DELIVERY_RANK.get(delivery, 0)
-        with self.state.connect() as db:
-            cursor = db.execute("UPDATE wa_sent SET delivery = ?, delivery_rank = ?, delivery_dirty = 1, "
-                                "resend_due = max(resend_due, ?) WHERE message_id = ? AND delivery_rank < ?",
-                                (text, rank, int(resend), message_id, rank))
-            return cursor.rowcount > 0
-
-    def note_ref(self, ref: str, message_id: str, status: str) -> None:
-        """A status webhook named one of our announcements (its `biz_opaque_callback_data`)."""
-        with self.state.connect() as db:
-            db.execute("INSERT INTO wa_refs VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET status = "
-                       "CASE WHEN excluded.status = 'failed' THEN wa_refs.status ELSE excluded.status END",
-                       (ref, message_id, status))
-
-    def ref_delivered(self, ref: str) -> str | None:
-        """The message id of the announcement `ref` if WhatsApp reported it sent, delivered or read."""
-        with self.state.connect() as db:
-            row = db.execute("SELECT message_id FROM wa_refs WHERE ref = ? AND status != 'failed'", (ref,)).fetchone()
-        return row[0] if row else None
-
-    def due_resends(self) -> list[SentMessage]:
-        """Free-text messages Meta refused for a closed window: each is resent once as the template."""
-        with self.state.connect() as db:
-            ids = [r[0] for r in db.execute("SELECT message_id FROM wa_sent WHERE resend_due = 1")]
-        return [m for m in map(self.sent, ids) if m]
-
-    def mark_resent(self, message_id: str) -> None:
-        """The template went out (or was given up): never resend this one again."""
-        with self.state.connect() as db:
-            db.execute("UPDATE wa_sent SET resend_due = 2 WHERE message_id = ?", (message_id,))
-
-    def dirty_deliveries(self) -> list[tuple[str, str]]:
-        """(message id, Hasil text) for delivery updates not yet written to Log."""
-        with self.state.connect() as db:
-            return db.execute("SELECT message_id, delivery FROM wa_sent WHERE delivery_dirty = 1").fetchall()
-
-    def clean_deliveries(self, ids: Iterable[str]) -> None:
-        """These delivery updates are in Log."""
-        with self.state.connect() as db:
-            db.executemany("UPDATE wa_sent SET delivery_dirty = 0 WHERE message_id = ?", [(i,) for i in ids])
-
-    def purge(self, now: datetime) -> None:
-        """Forget numbers no longer needed: old sent messages, windows, chats and handled inbox rows."""
-        cutoff = (now - timedelta(days=3)).isoformat()
-        with self.state.connect() as db:
-            db.execute("DELETE FROM wa_sent WHERE at < ? AND delivery_dirty = 0 AND resend_due != 1", (cutoff,))
-            db.execute("DELETE FROM wa_window WHERE last_inbound < ?", ((now - WINDOW).isoformat(),))
-            db.execute("DELETE FROM wa_chats WHERE updated_at < ?", ((now - CHAT_IDLE).isoformat(),))
-            db.execute("DELETE FROM wa_inbox WHERE processed_at IS NOT NULL AND processed_at < ?",
-                       ((now - timedelta(days=7)).isoformat(),))
-
-    # -- links mode: messages staff send by tapping a wa.me link ---------------------------
-
-    def queue_link(self, at: str, ticket: str, status: str, kepada: str, text: str, link: str) -> int:
+    def add(self, at: str, ticket: str, status: str, kepada: str, text: str, link: str) -> int:
         """A message for staff to send; returns its number in the Kirim WA list."""
-        with self.state.connect() as db:
+        with self.db.connect() as db:
             cursor = db.execute("INSERT INTO links_queue (at, ticket, status, kepada, text, link) "
                                 "VALUES (?, ?, ?, ?, ?, ?)", (at, ticket, status, kepada, text, link))
             return int(cursor.lastrowid or 0)
 
-    def links(self, not_in_sheet: bool = False, limit: int = 1000) -> list[LinkMessage]:
+    def latest(self, not_in_sheet: bool = False, limit: int = 1000) -> list[LinkMessage]:
         """Links-mode messages, oldest first (only those not yet in the Kirim WA tab, if asked)."""
         where = "WHERE in_sheet = 0" if not_in_sheet else ""
-        with self.state.connect() as db:
+        with self.db.connect() as db:
             rows = db.execute("SELECT id, at, ticket, status, kepada, text, link, ticked_at FROM links_queue "
                               f"{where} ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [LinkMessage(*r) for r in reversed(rows)]
 
-    def link(self, link_id: int) -> LinkMessage | None:
+    def get(self, link_id: int) -> LinkMessage | None:
         """One links-mode message by its number."""
-        with self.state.connect() as db:
+        with self.db.connect() as db:
             row = db.execute("SELECT id, at, ticket, status, kepada, text, link, ticked_at FROM links_queue "
                              "WHERE id = ?", (link_id,)).fetchone()
         return LinkMessage(*row) if row else None
 
-    def mark_links_in_sheet(self, ids: Iterable[int]) -> None:
+    def mark_in_sheet(self, ids: Iterable[int]) -> None:
         """These link rows are now in the Kirim WA tab."""
-        with self.state.connect() as db:
+        with self.db.connect() as db:
             db.executemany("UPDATE links_queue SET in_sheet = 1 WHERE id = ?", [(i,) for i in ids])
 
-    def mark_link_ticked(self, link_id: int, at: str) -> bool:
+    def mark_ticked(self, link_id: int, at: str) -> bool:
         """Staff ticked the row as sent; True the first time."""
-        with self.state.connect() as db:
+        with self.db.connect() as db:
             cursor = db.execute("UPDATE links_queue SET ticked_at = ? WHERE id = ? AND ticked_at IS NULL",
                                 (at, link_id))
             return cursor.rowcount > 0
+
+
+def purge_whatsapp(db: Database, now: datetime) -> None:
+    """Forget numbers and texts no longer needed: old sent messages, windows, chats and handled inbox rows."""
+    with db.connect() as conn:
+        conn.execute("DELETE FROM wa_sent WHERE at < ? AND delivery_dirty = 0 AND resend_due != 1",
+                     ((now - SENT_KEEP).isoformat(),))
+        conn.execute("DELETE FROM wa_window WHERE last_inbound < ?", ((now - WINDOW).isoformat(),))
+        conn.execute("DELETE FROM wa_chats WHERE updated_at < ?", ((now - CHAT_IDLE).isoformat(),))
+        conn.execute("DELETE FROM wa_inbox WHERE processed_at IS NOT NULL AND processed_at < ?",
+                     ((now - INBOX_KEEP).isoformat(),))

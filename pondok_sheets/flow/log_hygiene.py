@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from .register.model import LOG, TabSpec
-from .register.stats import parse_day
-from .register.table import CellWrite, RowKey
-from .register.validation import mask_phone, parse_phone
-
-if TYPE_CHECKING:
-    from .office import Office
+from ..office import Office
+from ..register.model import LOG, TabSpec
+from ..register.stamps import parse_day
+from ..register.table import CellWrite, RowKey
+from ..register.validation import mask_phone, parse_phone
 
 LOG_ARCHIVE = TabSpec("Log Arsip", LOG.headers)
 _UNMASKED = re.compile(r"\d{8,}")
@@ -34,7 +31,7 @@ def _key(row: dict[str, str]) -> RowKey:
     return RowKey(cells=tuple((h, row[h]) for h in ("Waktu", "Tiket", "Kepada", "ID Pesan")))
 
 
-def tidy_log(office: "Office", now: datetime) -> str:
+def tidy_log(office: Office, now: datetime) -> str:
     """Mask any whole number left in Log's Kepada column; archive rows older than PONDOK_LOG_KEEP_DAYS."""
     store, state = office.store, office.state
     table = store.read([LOG.name])[LOG.name]
@@ -47,14 +44,14 @@ def tidy_log(office: "Office", now: datetime) -> str:
         cutoff = (now - timedelta(days=office.settings.log_keep_days)).date()
         old = [r for r in rows if (day := parse_day(r["Waktu"])) and day < cutoff]
         archived = [{**r, "Kepada": _masked(r["Kepada"]) if _unmasked(r["Kepada"]) else r["Kepada"]} for r in old]
-        stash = state.meta("log_archive", [])
+        stash = state.meta.get("log_archive", [])
         stash += [r for r in archived if r not in stash]
-        state.set_meta("log_archive", stash)  # kept locally before Log loses them
+        state.meta.set("log_archive", stash)  # kept locally before Log loses them
         if old:
             store.delete_rows(LOG.name, [_key(r) for r in old])
         if stash:
             store.prepare([LOG_ARCHIVE])
             store.append(LOG_ARCHIVE.name, stash)
-            state.set_meta("log_archive", [])
+            state.meta.set("log_archive", [])
             moved = len(stash)
     return f"{len(masks)} nomor disamarkan, {moved} baris dipindah ke {LOG_ARCHIVE.name}"

@@ -1,0 +1,141 @@
+"""Daily commands: serve, tick, sync, set-status, outbox, demo. Output for staff is in Bahasa Indonesia."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import click
+
+from ..errors import UnknownTicket
+from ..flow import jobs, staff
+from ..flow.sync import sync as sync_now
+from ..register.model import KIRIM_WA, Status
+from ..register.table import CellWrite, RowKey
+from ..register.tickets import normalize_ticket
+from .group import StaffError, cli, office
+
+
+@cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Alamat yang didengarkan.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port web.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Jumlah thread waitress.")
+def serve(host: str, port: int, threads: int) -> None:
+    """Jalankan situs web (waitress) beserta jadwal: sinkron, ringkasan pagi, pengingat."""
+    from flask import current_app
+    from waitress import serve as waitress_serve
+
+    from .scheduler import start_scheduler
+
+    logging.getLogger().setLevel(logging.INFO)  # a server's log is for its operator
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = start_scheduler(office())
+    click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@cli.command()
+@click.option("--at", "at", default=None, metavar="ISO-TIME",
+              help="Jalankan seolah-olah pada waktu ini (uji coba), misalnya 2026-11-27T07:30.")
+def tick(at: str | None) -> None:
+    """Jalankan setiap pekerjaan yang sudah waktunya (sinkron, ringkasan pagi), sekali, lalu selesai."""
+    here = office()
+    now = here.now()
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise StaffError(f"--at harus waktu ISO, misalnya 2026-11-27T07:30 (sekarang: {at!r}).", 2) from None
+        now = now if now.tzinfo else now.replace(tzinfo=here.settings.timezone)
+    result = jobs.run_due(here, now, simulated=at is not None)
+    for line in result.lines():
+        click.echo(line)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+def sync() -> None:
+    """Sinkron sekarang: masukkan permohonan baru ke register dan kirim kabar perubahan status."""
+    summary = jobs.flush_now(office(), office().now())
+    if summary is None:
+        click.echo("Sinkron lain sedang berjalan; coba lagi sebentar lagi.")
+        return
+    click.echo(summary)
+    if summary.startswith("GAGAL"):
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("set-status")
+@click.argument("ticket")
+@click.argument("status")
+@click.option("--catatan", default=None, help="Catatan petugas untuk pemohon.")
+def set_status(ticket: str, status: str, catatan: str | None) -> None:
+    """Ubah Status (dan Catatan) satu permohonan, seperti petugas di sheet."""
+    here = office()
+    parsed = Status.parse(status)
+    if parsed is None:
+        raise StaffError(f"Status '{status}' tidak dikenal. Pilih salah satu: {Status.names()}", 2)
+    try:
+        ticket = staff.set_status(here, ticket, parsed, catatan)
+    except UnknownTicket:
+        shown = normalize_ticket(ticket, here.settings.ticket_prefix)
+        raise StaffError(f"Tiket {shown} tidak ditemukan di register. Status yang bisa dipakai: {Status.names()}",
+                         2) from None
+    settle = here.settings.settle_minutes
+    click.echo(f"Status {ticket} diubah menjadi {parsed.value}. Pemohon dikabari pada sinkron pertama setelah "
+               f"status tidak berubah selama {settle} menit, di luar jam tenang (python main.py sync).")
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True, type=int, help="Berapa pesan terakhir.")
+@click.option("--terkirim", "ticked", type=int, default=None, metavar="NO",
+              help="Mode links: tandai pesan nomor NO sudah dikirim petugas.")
+def outbox(limit: int, ticked: int | None) -> None:
+    """Pesan untuk warga: yang dicetak messenger konsol, atau tautan wa.me yang menunggu dikirim (links)."""
+    here = office()
+    if here.settings.wa_provider == "links":
+        _links_outbox(limit, ticked)
+        return
+    rows = here.state.outbox.latest(limit)
+    if not rows:
+        click.echo("Belum ada pesan.")
+    for at, kepada, kind, ticket, text in rows:
+        click.echo(f"[{at}] ke {kepada} · {kind} · {ticket or '-'}")
+        click.echo("  " + text.replace("\n", "\n  "))
+
+
+def _links_outbox(limit: int, ticked: int | None) -> None:
+    here = office()
+    if ticked is not None:
+        if here.settings.uses_google:
+            raise StaffError("Centang kolom Terkirim di tab Kirim WA pada Google Sheet.", 2)
+        missed = here.store.update(KIRIM_WA.name, [CellWrite(RowKey(cells=(("No", str(ticked)),)), "Terkirim", "TRUE")])
+        if missed:
+            raise StaffError(f"Pesan nomor {ticked} belum ada di tab Kirim WA (jalankan tick dulu).", 2)
+        click.echo(f"Pesan nomor {ticked} ditandai terkirim. Pemohon tercatat sudah dikabari pada sinkron berikutnya.")
+        return
+    links = here.state.links.latest(limit=limit)
+    if not links:
+        click.echo("Belum ada pesan.")
+    for link in links:
+        state = f"terkirim {link.ticked_at}" if link.ticked_at else "belum dikirim"
+        click.echo(f"[{link.id}] {link.at} · {link.ticket} · {link.status} · ke {link.kepada} · {state}")
+        click.echo(f"  {link.link}")
+
+
+@cli.command()
+@click.option("--jumlah", default=5, show_default=True, type=int, help="Berapa permohonan contoh.")
+def demo(jumlah: int) -> None:
+    """Tambahkan beberapa permohonan contoh ke register lokal."""
+    from .demo import add_sample_requests
+
+    here = office()
+    if here.settings.uses_google:
+        raise StaffError("demo hanya untuk register lokal; kosongkan PONDOK_SHEET_ID.", 2)
+    tickets = add_sample_requests(here, jumlah)
+    report = sync_now(here)
+    click.echo(f"{len(tickets)} permohonan contoh ditambahkan: {', '.join(tickets)}")
+    click.echo(report.summary())

@@ -1,0 +1,59 @@
+"""QR codes for the posters and pages: each service's form, the landing page, the status look-up, the chat."""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import qrcode
+import qrcode.image.svg
+from qrcode.constants import ERROR_CORRECT_M
+
+from ..register.links import Links
+from ..register.model import Service
+
+
+@dataclass(frozen=True)
+class QrTarget:
+    """Where one QR code leads, and what the poster says under it."""
+
+    name: str
+    label: str
+    url: str
+
+
+def targets(links: Links, services: Sequence[Service], village: str) -> dict[str, QrTarget]:
+    """Every QR code the office can print, by name (a service's code, `beranda`, `cek`, `wa`)."""
+    found = {s.code.casefold(): QrTarget(s.code, s.name, links.form(s)) for s in services}
+    found["beranda"] = QrTarget("beranda", f"Layanan Kantor Desa {village}", links.home())
+    found["cek"] = QrTarget("cek", "Cek status permohonan", links.check())
+    if links.chat():
+        found["wa"] = QrTarget("wa", "Chat WhatsApp kantor desa", links.chat())
+    return found
+
+
+def _code(url: str) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    return code
+
+
+def svg(url: str) -> str:
+    """The QR code as one compact SVG path (scales to any size, small on slow data)."""
+    image = _code(url).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    return image.to_string(encoding="unicode")
+
+
+def png(url: str, box: int = 10) -> bytes:
+    """The QR code as a black-on-white PNG, `box` pixels per module."""
+    code = _code(url)
+    code.box_size = box
+    buffer = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def matrix(url: str) -> list[list[bool]]:
+    """The modules of the QR code, quiet zone included, for drawing on posters."""
+    return _code(url).get_matrix()

@@ -1,0 +1,293 @@
+"""One sync cycle: read the register once, plan, announce, write back.
+
+Order matters for "never twice, never lost":
+1. one read of every tab (only the header row of Log);
+2. queued tickets already in the register are marked flushed (a crash after an earlier
+   append left them there), never appended again;
+3. messages go out first, each recorded in the local ledger, so a failed write below
+   never causes a second message;
+4. then one update of cells (found by ticket right before writing), one append of new
+   rows, one append to Log: at most 2 reads and 3 writes, whatever the number of changes.
+   In links mode the Kirim WA rows take the third write and Log waits for the next cycle.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import MissingHeader, StoreError
+from ..office import Office
+from ..register import plan
+from ..register.catalog import service_name, service_to_dict, services_from_rows
+from ..register.changes import (
+    due_announcements,
+    fingerprint,
+    is_walkin,
+    read_requests,
+    walkin_cells,
+    walkin_key,
+)
+from ..register.messages import wording_from_rows
+from ..register.model import (
+    KIRIM_WA,
+    LAYANAN,
+    LOG,
+    PERMOHONAN,
+    PESAN,
+    REQUEST_FIELDS,
+    PublicStatus,
+    Request,
+)
+from ..register.stamps import format_stamp
+from ..register.table import CellWrite, RowKey, Table
+from ..register.validation import mask_name, unneutralize
+from . import delivery
+from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
+from .form_import import form_tab, import_responses
+from .inbox import process_inbox
+from .intake import issue_ticket
+
+log = logging.getLogger(__name__)
+MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did; `error` is set when it stopped early (the rest stays queued)."""
+
+    flushed: int = 0
+    walkins: int = 0
+    sent: int = 0
+    not_sent: int = 0
+    retry_later: int = 0
+    unplaced: int = 0
+    waiting: int = 0  # changes held back: settling, quiet hours, or this run's budget
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the cycle ran to the end."""
+        return not self.error
+
+    def count(self, outcome: Outcome) -> None:
+        """Add one announcement's outcome to the figures."""
+        if isinstance(outcome, Sent):
+            self.sent += outcome.fresh
+        elif isinstance(outcome, Refused):
+            self.not_sent += 1
+        elif isinstance(outcome, Later) and outcome.held:
+            self.waiting += 1
+        else:
+            self.retry_later += 1
+
+    def summary(self) -> str:
+        """One line in Bahasa Indonesia for staff and the cron log."""
+        line = (f"{self.flushed} permohonan baru masuk register, {self.walkins} baris loket diberi tiket, "
+                f"{self.sent} pesan terkirim, {self.not_sent} tidak terkirim, "
+                f"{self.retry_later} dicoba lagi nanti")
+        if self.waiting:
+            line += f", {self.waiting} kabar menunggu (jeda/jam tenang)"
+        if self.unplaced:
+            line += f", {self.unplaced} sel menunggu baris ditemukan"
+        for warning in self.warnings:
+            line += f". PERHATIAN: {warning}"
+        return f"GAGAL: {self.error} ({line})" if self.error else line
+
+
+@dataclass
+class Reading:
+    """What the one read of a cycle found."""
+
+    tables: dict[str, Table]
+    requests: list[Request]
+    announcer: Announcer
+    form: str
+
+
+class SyncCycle:
+    """One run of the cycle; create a new one per run."""
+
+    def __init__(self, office: Office, now: datetime, max_sends: int = 500):
+        self.office = office
+        self.settings = office.settings
+        self.state = office.state
+        self.max_sends = max_sends  # bounds one run, e.g. within a web host's request time-out
+        self.now = now
+        self.stamp = format_stamp(now)
+        self.report = CycleReport()
+        self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
+        self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
+        self.since = self.state.snapshot.status_since()  # read once: for the settle delay, then for the history
+        self.deliveries = delivery.Deliveries([], [])
+
+    def run(self) -> CycleReport:
+        """Do the whole cycle; errors from the register end it with `report.error` set."""
+        try:
+            reading = self.read()
+            new_rows = self.take_in(reading)
+            self.announce(reading, new_rows)
+            self.save_snapshot(reading, new_rows)
+            self.write_back(new_rows)
+        except (StoreError, MissingHeader) as error:
+            self.report.error = str(error)
+            log.warning("sync stopped: %s", error)
+        return self.report
+
+    # -- the steps ----------------------------------------------------------------------
+
+    def read(self) -> Reading:
+        """The one read of the cycle, checked against the headers the service needs."""
+        links_mode = self.office.messenger.confirms_later
+        specs = [PERMOHONAN, LAYANAN, PESAN] + ([KIRIM_WA] if links_mode else [])
+        form = form_tab(self.office)
+        tables = self._read_tabs([s.name for s in specs], form)
+        for spec in specs + [LOG]:
+            tables[spec.name].require(spec)
+        services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers)])
+        wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
+        announcer = Announcer(self.office.messenger, self.state.ledger, self.state.sent, self.state.log,
+                              self.office.links, wording, services, self.settings.village, self.now)
+        return Reading(tables, read_requests(tables[PERMOHONAN.name]), announcer, form if form in tables else "")
+
+    def take_in(self, reading: Reading) -> list[dict[str, str]]:
+        """Form responses queued, landed rows marked, walk-ins given tickets, ticks read; returns rows to append."""
+        if reading.form:
+            try:
+                self.writes[reading.form] = import_responses(self.office, reading.tables[reading.form],
+                                                             reading.requests, self.stamp, reading.announcer.services)
+            except MissingHeader as error:  # the rest of the register must not wait for the form
+                self.report.warnings.append(str(error))
+        present = {r.ticket for r in reading.requests if r.ticket}
+        landed, new_rows = plan.new_rows(((q.ticket, q.row) for q in self.state.queue.pending()), present)
+        self.state.queue.mark_flushed(landed, self.stamp)
+        for request in filter(is_walkin, reading.requests):
+            self._give_ticket(request)
+        if self.office.messenger.confirms_later:
+            ticks = delivery.apply_ticks(reading.tables[KIRIM_WA.name], self.state.links, reading.requests, self.stamp)
+            for request, value in ticks.notified:
+                self._write(request, "Notifikasi", value)
+            self._amend_log(ticks.log_writes)
+        return new_rows
+
+    def announce(self, reading: Reading, new_rows: list[dict[str, str]]) -> None:
+        """Tell residents what changed, then fill in the Notifikasi cells the outcomes call for."""
+        announcer = reading.announcer
+        new_requests = [plan.request_from_row(row) for row in new_rows]
+        due, notes = due_announcements(reading.requests + new_requests)
+        chosen = plan.schedule(due, {r.ticket for r in new_requests}, self.since, self.now, self.settings.timezone,
+                               self.settings.settle_minutes, self.settings.quiet_hours, self.max_sends)
+        self.report.waiting += chosen.waiting
+        results: dict[str, str] = {}
+        for item in chosen.ready:
+            self._note(item.request.ticket, announcer.announce(item), results)
+        for request, number in plan.reminders(reading.requests, self.now, self.settings.quiet_hours, set(results)):
+            if announcer.stopped or self.report.sent >= self.max_sends:
+                break
+            self._note(request.ticket, announcer.remind(request, number), results)
+        for row in new_rows:
+            row["Notifikasi"] = results.get(row["Tiket"], row.get("Notifikasi", ""))
+        for request, header, value in plan.notified_cells(reading.requests, results, notes, self.stamp):
+            self._write(request, header, value)
+        announcer.resend_templates()
+        if announcer.stopped:
+            self.report.error = f"WhatsApp: {announcer.stopped}"
+        self.deliveries = delivery.log_updates(self.state.sent)
+        self._amend_log(self.deliveries.writes)
+
+    def save_snapshot(self, reading: Reading, new_rows: list[dict[str, str]]) -> None:
+        """What public pages and the chat read until the next sync."""
+        services = reading.announcer.services
+        requests = reading.requests + [plan.request_from_row(row) for row in new_rows]
+        statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
+                                 mask_name(unneutralize(r.name))) for r in requests if r.ticket]
+        self.state.snapshot.save(statuses, self.stamp, self.since)
+        wording = {getattr(s, "value", s): text for s, text in reading.announcer.wording.items()}
+        for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
+                           ("synced_at", self.stamp)):
+            self.state.meta.set(key, value)
+        self.state.contacts.save([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests if r.ticket])
+
+    def write_back(self, new_rows: list[dict[str, str]]) -> None:
+        """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""
+        writes_done = 0
+        if any(self.writes.values()):
+            # This update re-reads the header rows, so the appends below lay rows out as the sheet is now.
+            missed = self.office.store.update_many(self.writes)
+            writes_done += 1
+            permohonan = set(self.writes[PERMOHONAN.name])
+            self.report.unplaced = sum(w in permohonan for w in missed)
+            if self.report.unplaced:
+                log.warning("%d cell writes found no row this cycle; retried next sync", self.report.unplaced)
+            self.state.sent.clean_deliveries(self.deliveries.ids)
+        if new_rows:
+            self.office.store.append(PERMOHONAN.name, new_rows)
+            writes_done += 1
+            self.state.queue.mark_flushed([row["Tiket"] for row in new_rows], self.stamp)
+            self.report.flushed = len(new_rows)
+        if self.office.messenger.confirms_later:
+            rows, ids = delivery.link_rows(self.state.links)
+            if rows:
+                self.office.store.append(KIRIM_WA.name, rows)
+                writes_done += 1
+                self.state.links.mark_in_sheet(ids)
+        if writes_done < MAX_WRITES:
+            self._flush_log()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _note(self, ticket: str, outcome: Outcome, results: dict[str, str]) -> None:
+        self.report.count(outcome)
+        if isinstance(outcome, (Sent, Refused)):
+            results[ticket] = outcome.notified
+        elif isinstance(outcome, StopAll):
+            log.error("sending stopped for this cycle: %s", outcome.reason)
+
+    def _read_tabs(self, names: list[str], form: str) -> dict[str, Table]:
+        """A responses tab found earlier but since deleted is forgotten, and the read repeated without it."""
+        try:
+            return self.office.store.read(names + ([form] if form else []), headers_only=[LOG.name])
+        except StoreError as error:
+            if not form or self.settings.form_tab or f"'{form}'" not in str(error):
+                raise
+            log.warning("responses tab %r is gone; forgetting it", form)
+            self.state.meta.set("form_tab", "")
+            return self.office.store.read(names, headers_only=[LOG.name])
+
+    def _amend_log(self, writes: list[CellWrite]) -> None:
+        """Hasil updates: a Log row still waiting locally is changed there, others in the sheet."""
+        for write in writes:
+            message_id = dict(write.key.cells)["ID Pesan"]
+            if not self.state.log.amend(message_id, write.column, write.value):
+                self.writes[LOG.name].append(write)
+
+    def _write(self, request: Request, header: str, value: str) -> None:
+        key = self.walkin_keys.get(request.ticket) or RowKey(ticket=request.ticket)
+        self.writes[PERMOHONAN.name].append(CellWrite(key, header, value))
+
+    def _give_ticket(self, request: Request) -> None:
+        key = walkin_key(request)
+        ticket = self.state.queue.walkin_ticket(fingerprint(request), issue_ticket(self.office))
+        self.walkin_keys[ticket] = key
+        for header, value in walkin_cells(request, ticket, self.stamp).items():
+            setattr(request, REQUEST_FIELDS[header], value)
+            self._write(request, header, value)
+        self.report.walkins += 1
+        log.info("walk-in row %d given ticket %s", request.row, ticket)
+
+    def _flush_log(self) -> None:
+        rows = self.state.log.waiting()
+        if rows:
+            self.office.store.append(LOG.name, [row for _, row in rows])
+            self.state.log.drop([i for i, _ in rows])
+
+
+def sync(office: Office, now: datetime | None = None, max_sends: int = 500) -> CycleReport:
+    """Run one flush + sync cycle now (after any webhook events still waiting)."""
+    now = now or office.now()
+    process_inbox(office, now)
+    report = SyncCycle(office, now, max_sends).run()
+    office.state.purge(now)
+    log.info("sync: %s", report.summary())
+    return report

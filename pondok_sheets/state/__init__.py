@@ -1,0 +1,55 @@
+"""Local state beside the register: a buffer and a cache, never the source of truth.
+
+One SQLite file (`state.sqlite3`, versioned schema in `db.py`) holds the books below.
+Losing it (a free host's redeploy) loses at most submissions not yet flushed; the
+register's Notifikasi and Tiket cells keep every other promise.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from .db import Database
+from .ledger import Ledger
+from .outbox import ConsoleOutbox, PendingLog
+from .queue import IntakeQueue, QueuedRequest
+from .snapshot import JobClock, Meta, Snapshot
+from .whatsapp import (
+    ChatBook,
+    ContactBook,
+    Inbox,
+    LinkMessage,
+    LinkQueue,
+    PhoneHasher,
+    SentLog,
+    SentMessage,
+    WindowBook,
+    purge_whatsapp,
+)
+
+__all__ = ["State", "QueuedRequest", "SentMessage", "LinkMessage"]
+
+
+class State:
+    """Every book of the state file; each collaborator is handed only the books it needs."""
+
+    def __init__(self, path: Path, secret: str):
+        self.db = Database(path)
+        self.queue = IntakeQueue(self.db)
+        self.ledger = Ledger(self.db)
+        self.snapshot = Snapshot(self.db)
+        self.meta = Meta(self.db)
+        self.jobs = JobClock(self.db)
+        self.outbox = ConsoleOutbox(self.db)
+        self.log = PendingLog(self.db)
+        hasher = PhoneHasher(secret)
+        self.contacts = ContactBook(self.db, hasher)
+        self.windows = WindowBook(self.db, hasher)
+        self.inbox = Inbox(self.db)
+        self.chats = ChatBook(self.db)
+        self.sent = SentLog(self.db)
+        self.links = LinkQueue(self.db)
+
+    def purge(self, now: datetime) -> None:
+        """Drop personal data past its keeping time."""
+        purge_whatsapp(self.db, now)

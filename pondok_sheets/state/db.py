@@ -1,0 +1,100 @@
+"""The local SQLite file: one schema with a version number (PRAGMA user_version) and ordered migrations.
+
+Release 1 wrote its tables with `CREATE TABLE IF NOT EXISTS` and no version (user_version 0).
+Migration 1 is exactly that schema, so opening a release-1 file adopts it in place and keeps
+every row; each later migration runs once, in order, inside one transaction with the
+version bump, so a crash mid-upgrade leaves the file at the old version, never half-done.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+RELEASE_1 = """
+CREATE TABLE IF NOT EXISTS queue (
+    ticket TEXT PRIMARY KEY, service TEXT NOT NULL, payload TEXT,
+    created_at TEXT NOT NULL, flushed_at TEXT);
+CREATE TABLE IF NOT EXISTS ledger (
+    ticket TEXT NOT NULL, status TEXT NOT NULL, basis TEXT NOT NULL,
+    result TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (ticket, status, basis));
+CREATE TABLE IF NOT EXISTS walkins (fingerprint TEXT PRIMARY KEY, ticket TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot (
+    ticket TEXT PRIMARY KEY, service TEXT, status TEXT, received TEXT, updated TEXT, name TEXT);
+CREATE TABLE IF NOT EXISTS history (
+    ticket TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (ticket, status, at));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, kepada TEXT NOT NULL, kind TEXT NOT NULL,
+    ticket TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_log (id INTEGER PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS job_runs (name TEXT NOT NULL, clock TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (name, clock));
+CREATE TABLE IF NOT EXISTS wa_window (phone_hash TEXT PRIMARY KEY, last_inbound TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS wa_inbox (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
+    processed_at TEXT);
+CREATE TABLE IF NOT EXISTS wa_chats (phone TEXT PRIMARY KEY, step TEXT NOT NULL, data TEXT NOT NULL,
+    updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS wa_sent (
+    message_id TEXT PRIMARY KEY, ticket TEXT NOT NULL, status TEXT NOT NULL, kind TEXT NOT NULL,
+    phone TEXT NOT NULL, text TEXT NOT NULL, params TEXT NOT NULL, via TEXT NOT NULL, at TEXT NOT NULL,
+    delivery TEXT NOT NULL DEFAULT '', delivery_rank INTEGER NOT NULL DEFAULT 0,
+    delivery_dirty INTEGER NOT NULL DEFAULT 0, resend_due INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS wa_refs (ref TEXT PRIMARY KEY, message_id TEXT NOT NULL, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS wa_contacts (ticket TEXT PRIMARY KEY, phone_hash TEXT NOT NULL, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links_queue (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, ticket TEXT NOT NULL, status TEXT NOT NULL,
+    kepada TEXT NOT NULL, text TEXT NOT NULL, link TEXT NOT NULL, in_sheet INTEGER NOT NULL DEFAULT 0,
+    ticked_at TEXT);
+"""
+
+# Version N is reached by running MIGRATIONS[N - 1]. Append; never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    RELEASE_1,
+    # 2: a cheap fingerprint of each contact's cells as typed, so a sync re-parses only numbers that changed.
+    "ALTER TABLE wa_contacts ADD COLUMN typed TEXT NOT NULL DEFAULT ''",
+)
+
+
+class NewerStateError(RuntimeError):
+    """The state file was written by a newer release than this code."""
+
+
+class Database:
+    """The state file: opened once, upgraded to the newest schema, then handed out as connections."""
+
+    def __init__(self, path: Path, migrations: Sequence[str] = MIGRATIONS):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.version = self._upgrade(migrations)
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction: committed on success, rolled back on error."""
+        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA secure_delete=ON")  # dropped NIKs and numbers are overwritten, not just unlinked
+            with db:
+                yield db
+
+    def _upgrade(self, migrations: Sequence[str]) -> int:
+        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            # One writer upgrades; a second process waits here, then finds the work done.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version > len(migrations):
+                    raise NewerStateError(f"state file {self.path} has schema {version}; this code knows "
+                                          f"{len(migrations)}")
+                for number, script in enumerate(migrations[version:], start=version + 1):
+                    for statement in filter(str.strip, script.split(";")):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {number}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return len(migrations)
