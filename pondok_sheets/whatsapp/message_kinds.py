@@ -76,8 +76,10 @@ def _system(body: dict[str, Any], message: dict[str, Any]) -> Fields:
     if sub == "user_changed_number":
         # Meta's current reference names the new number `wa_id`; older pages and BSPs say `new_wa_id`.
         new = _s(body.get("wa_id")) or _s(body.get("new_wa_id"))
+        # Since August 2026 the regenerated BSUID comes along: user_id is the new one, previous_user_id the old.
         return {"kind": "number_changed", "text": _s(body.get("body")), "old_phone": _s(message.get("from")) or None,
-                "new_phone": new or None}
+                "new_phone": new or None, "old_user_id": _s(body.get("previous_user_id")) or None,
+                "new_user_id": _s(body.get("user_id")) or None}
     if sub == "user_changed_user_id":
         # A new number means a new BSUID; the message may carry no `from` at all.
         return {"kind": "number_changed", "text": _s(body.get("body")),
