@@ -20,11 +20,11 @@ MESSAGE_KINDS = frozenset({
 # Statuses and their rank: Meta may deliver them out of order, and a status never goes back down.
 STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
 
-# account_update events after which messages stop going out (Meta's account_update reference).
-_STOPPING_ACCOUNT_EVENTS = frozenset({"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "ACCOUNT_DELETED",
+# account_update events after which (some) messages stop going out, per Meta's account_update reference.
+_ENDANGERING_ACCOUNT_EVENTS = frozenset({"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "ACCOUNT_DELETED",
                                       "ACCOUNT_OFFBOARDED", "PARTNER_REMOVED"})
-# Template states in which a template send is refused (message_template_status_update reference).
-_STOPPING_TEMPLATE_EVENTS = frozenset({"REJECTED", "PAUSED", "DISABLED", "PENDING_DELETION", "DELETED",
+# Template states in which sends are refused, or soon will be (FLAGGED: paused next if quality stays low).
+_ENDANGERING_TEMPLATE_EVENTS = frozenset({"REJECTED", "PAUSED", "DISABLED", "PENDING_DELETION", "DELETED",
                                        "FLAGGED", "LIMIT_EXCEEDED", "ARCHIVED"})
 
 
@@ -157,11 +157,11 @@ class AccountEvent(_Stored):
         return f"account_update:{self.fingerprint}"
 
     @property
-    def stops_sending(self) -> bool:
-        """True when WhatsApp will refuse (some of) our messages until staff act."""
+    def endangers_sending(self) -> bool:
+        """True when WhatsApp refuses (some of) our messages until staff act; a reinstatement is good news."""
         if self.event == "DISABLED_UPDATE":
             return self.ban_state != "REINSTATE"
-        return self.event in _STOPPING_ACCOUNT_EVENTS
+        return self.event in _ENDANGERING_ACCOUNT_EVENTS
 
 
 @dataclass(frozen=True)
@@ -187,11 +187,11 @@ class TemplateEvent(_Stored):
         return f"{self.field}:{self.fingerprint}"
 
     @property
-    def stops_sending(self) -> bool:
-        """True when sends of this template fail, or cost as marketing (a utility re-classified)."""
+    def endangers_sending(self) -> bool:
+        """True when sends of this template fail or soon will, or now count as marketing (re-classified)."""
         if self.field == "template_category_update":
             return self.new_category.upper() == "MARKETING"
-        return self.event.upper() in _STOPPING_TEMPLATE_EVENTS
+        return self.event.upper() in _ENDANGERING_TEMPLATE_EVENTS
 
 
 @dataclass(frozen=True)
