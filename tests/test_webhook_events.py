@@ -9,7 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pondok_sheets.whatsapp.event_types import (
-    AccountEvent, ErrorEvent, Malformed, Message, OtherField, Status, TemplateEvent, event_from_dict,
+    AccountEvent,
+    ErrorEvent,
+    Malformed,
+    Message,
+    OtherField,
+    Status,
+    TemplateEvent,
+    event_from_dict,
 )
 from pondok_sheets.whatsapp.events import parse, parse_body
 from pondok_sheets.whatsapp.webhook import signature_ok

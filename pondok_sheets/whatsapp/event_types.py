@@ -9,7 +9,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 # What the chat sees in `Message.kind`; Meta's own `type` is kept in `Message.type`.
 MESSAGE_KINDS = frozenset({
@@ -82,7 +82,7 @@ class Sender:
         """True for +62 numbers; for username-only senders the BSUID's country prefix (`ID.`) decides."""
         if self.phone:
             return self.phone.lstrip("+").startswith("62")
-        return bool(self.user_id) and self.user_id.upper().startswith("ID.")
+        return (self.user_id or "").upper().startswith("ID.")
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ class Malformed(_Stored):
         return f"malformed:{self.fingerprint}"
 
 
-Event = Union[Message, Status, AccountEvent, TemplateEvent, ErrorEvent, OtherField, Malformed]
+Event = Message | Status | AccountEvent | TemplateEvent | ErrorEvent | OtherField | Malformed
 _CLASSES: dict[str, type] = {c.tag: c for c in (Message, Status, AccountEvent, TemplateEvent, ErrorEvent,
                                                  OtherField, Malformed)}
 
@@ -259,7 +259,8 @@ def event_from_dict(data: Any) -> Event:
             values["errors"] = tuple(ErrorInfo(**e) for e in values["errors"])
         if "restrictions" in values:
             values["restrictions"] = tuple(values["restrictions"])
-        return cls(**values)
+        event: Event = cls(**values)
+        return event
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return Malformed(f"stored event unreadable: {type(exc).__name__}", fingerprint(repr(data)))
 

@@ -10,7 +10,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .event_types import (
-    AccountEvent, ErrorEvent, ErrorInfo, Event, Malformed, Message, OtherField, Sender, Status, TemplateEvent,
+    AccountEvent,
+    ErrorEvent,
+    ErrorInfo,
+    Event,
+    Malformed,
+    Message,
+    OtherField,
+    Sender,
+    Status,
+    TemplateEvent,
     fingerprint,
 )
 from .message_kinds import read_kind
@@ -48,7 +57,7 @@ def _entry(entry: Any) -> Iterator[Event]:
     for change in entry["changes"]:
         try:
             yield from _change(change, account_id, time)
-        except Exception as exc:  # a last guard: one unreadable change must not lose its neighbours
+        except Exception as exc:  # noqa: BLE001 -- a last guard: one unreadable change must not lose its neighbours
             yield Malformed(f"unreadable change: {type(exc).__name__}", fingerprint(change))
 
 

@@ -14,11 +14,10 @@ Fields = dict[str, Any]
 def read_kind(message: dict[str, Any]) -> Fields:
     """`kind`, `text` and the kind's own fields (reply id, target message, old/new number) of one message."""
     kind = message.get("type")
-    reader = _READERS.get(kind) if isinstance(kind, str) else None
-    if reader is None:
+    if not isinstance(kind, str) or kind not in _READERS:
         return {"kind": "unknown"}
     body = message.get(kind)
-    return reader(body if isinstance(body, dict) else {}, message)
+    return _READERS[kind](body if isinstance(body, dict) else {}, message)
 
 
 def _text(body: dict[str, Any], _: dict[str, Any]) -> Fields:
@@ -43,7 +42,7 @@ def _plain(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], Fields]:
 
 def _interactive(body: dict[str, Any], _: dict[str, Any]) -> Fields:
     sub = body.get("type")
-    reply = body.get(sub) if sub in ("button_reply", "list_reply") else None
+    reply = body.get(sub) if isinstance(sub, str) and sub in ("button_reply", "list_reply") else None
     if not isinstance(reply, dict):
         return {"kind": "unknown"}  # nfm_reply (a Flow), call_permission_reply, or an interactive with no body
     return {"kind": "reply", "text": _s(reply.get("title")), "reply_id": _s(reply.get("id"))}
@@ -61,8 +60,8 @@ def _reaction(body: dict[str, Any], _: dict[str, Any]) -> Fields:
 
 def _edit(body: dict[str, Any], _: dict[str, Any]) -> Fields:
     # Meta's edit webhook nests the edited message whole: text.body, or the caption of edited media.
-    inner = body.get("message") if isinstance(body.get("message"), dict) else {}
-    inner_fields = read_kind(inner)
+    inner = body.get("message")
+    inner_fields = read_kind(inner if isinstance(inner, dict) else {})
     text = inner_fields.get("text", "") if inner_fields["kind"] in ("text", "media") else ""
     return {"kind": "edit", "text": text, "target_id": _s(body.get("original_message_id"))}
 
