@@ -297,3 +297,45 @@ def test_random_json_never_raises(value):
                      "entry": [{"changes": [{"field": "messages", "value": {"messages": value, "statuses": value}}]}]}):
         for event in parse(payload):
             assert event_from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def _paths(value: Any, path: tuple = ()) -> list[tuple]:
+    found = [path]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        found.extend(_paths(child, (*path, key)))
+    return found
+
+
+def _has(container: Any, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(container, list) and isinstance(key, int) and key < len(container)
+
+
+def test_real_bodies_with_parts_swapped_for_wrong_types_never_raise():
+    import random
+    rnd = random.Random(12)
+    bodies = list(corpus.load_all().values())
+    wrong = [None, 0, -1, 1.5, True, "", "x", [], {}, [None], {"a": 1}, [{"id": "q"}]]
+    for _ in range(1500):
+        body = json.loads(json.dumps(rnd.choice(bodies)))
+        for path in rnd.sample(_paths(body)[1:], 2):
+            parent: Any = body
+            for key in path[:-1]:  # the first swap may have cut this path short
+                parent = parent[key] if _has(parent, key) else None
+            if _has(parent, path[-1]):
+                parent[path[-1]] = rnd.choice(wrong)
+        for event in parse(body):
+            assert event_from_dict(json.loads(json.dumps(event.to_dict()))) == event
+            if isinstance(event, Message):
+                assert event.id and event.sender.address
+
+
+def test_a_deeply_nested_edit_is_malformed_not_a_crash():
+    inner: dict = {"type": "text", "text": {"body": "x"}}
+    for _ in range(5000):
+        inner = {"type": "edit", "edit": {"message": inner}}
+    body = {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"id": "wamid.N", "from": SITI, **inner}]}}]}]}
+    assert [type(e) for e in parse(body)] == [Malformed]
