@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pondok_sheets.whatsapp.event_types import (
+    MESSAGE_KINDS,
     AccountEvent,
     ErrorEvent,
     Malformed,
@@ -169,6 +170,11 @@ def test_messages_keep_metas_wamid_as_their_dedup_id(name):
     body = corpus.load(name)
     parsed = [e.dedup_id for e in parse(body) if isinstance(e, Message)]
     assert parsed == _message_ids(body)
+
+
+def test_the_corpus_covers_every_kind_the_chat_dispatches_on():
+    kinds = {e.kind for body in corpus.load_all().values() for e in parse(body) if isinstance(e, Message)}
+    assert kinds == MESSAGE_KINDS
 
 
 def test_no_two_events_in_the_corpus_share_a_dedup_id():

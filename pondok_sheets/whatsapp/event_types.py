@@ -22,10 +22,10 @@ STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
 
 # account_update events after which (some) messages stop going out, per Meta's account_update reference.
 _ENDANGERING_ACCOUNT_EVENTS = frozenset({"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "ACCOUNT_DELETED",
-                                      "ACCOUNT_OFFBOARDED", "PARTNER_REMOVED"})
+                                         "ACCOUNT_OFFBOARDED", "PARTNER_REMOVED"})
 # Template states in which sends are refused, or soon will be (FLAGGED: paused next if quality stays low).
 _ENDANGERING_TEMPLATE_EVENTS = frozenset({"REJECTED", "PAUSED", "DISABLED", "PENDING_DELETION", "DELETED",
-                                       "FLAGGED", "LIMIT_EXCEEDED", "ARCHIVED"})
+                                          "FLAGGED", "LIMIT_EXCEEDED", "ARCHIVED"})
 
 
 def fingerprint(value: Any) -> str:
