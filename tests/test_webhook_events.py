@@ -19,7 +19,7 @@ from pondok_sheets.whatsapp.event_types import (
     TemplateEvent,
     event_from_dict,
 )
-from pondok_sheets.whatsapp.events import parse, parse_body
+from pondok_sheets.whatsapp.events import is_webhook, parse, parse_body
 from pondok_sheets.whatsapp.webhook import signature_ok
 
 from . import webhook_corpus as corpus
@@ -270,6 +270,15 @@ def test_a_message_without_any_sender_is_malformed_not_answered():
 def test_a_body_that_is_not_json_is_one_malformed_event():
     assert [type(e) for e in parse_body(b"\xff{not json")] == [Malformed]
     assert [type(e) for e in parse_body(corpus.raw("message_batch_three_residents"))] == [Message] * 3
+
+
+def test_only_a_body_that_is_no_webhook_at_all_is_refused():
+    assert not is_webhook(parse_body(b"<html>"))
+    assert not is_webhook(parse({"object": "page", "entry": []}))
+    assert not is_webhook(parse({"object": "whatsapp_business_account"}))
+    assert is_webhook(parse({"object": "whatsapp_business_account", "entry": [None]}))
+    assert is_webhook(parse_body(corpus.raw("status_failed_131026")))
+    assert is_webhook(parse_body(corpus.raw("field_phone_number_quality_update")))
 
 
 def test_one_bad_change_does_not_hide_the_good_one_beside_it():

@@ -24,7 +24,10 @@ from .event_types import (
 )
 from .message_kinds import read_kind
 
-__all__ = ["parse", "parse_body"]
+__all__ = ["is_webhook", "parse", "parse_body"]
+
+# Reasons that condemn the whole body: the route answers 400 rather than storing it (issue 12, item 9).
+_NOT_A_WEBHOOK = frozenset({"body is not JSON", "not a whatsapp_business_account webhook", "no entry list"})
 
 
 def parse_body(raw: bytes) -> list[Event]:
@@ -34,6 +37,11 @@ def parse_body(raw: bytes) -> list[Event]:
     except (ValueError, RecursionError, TypeError):
         return [Malformed("body is not JSON", fingerprint(repr(raw[:4096])))]
     return parse(payload)
+
+
+def is_webhook(events: list[Event]) -> bool:
+    """False when the body as a whole is not a WhatsApp webhook (answer 400); True means store and answer 200."""
+    return not (len(events) == 1 and isinstance(events[0], Malformed) and events[0].reason in _NOT_A_WEBHOOK)
 
 
 def parse(payload: Any) -> list[Event]:
