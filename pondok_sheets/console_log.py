@@ -94,14 +94,14 @@ class OfficeTimeFormatter(logging.Formatter):
         return super().format(staff)
 
 
-def attach_to_waitress(zone: ZoneInfo, stream: TextIO | None = None) -> logging.Handler:
-    """Show waitress's INFO+ lines to staff on `stream`, translated, instead of the English root log."""
+def attach_to_waitress(zone: ZoneInfo, stream: TextIO | None = None, operator_log: bool = False) -> logging.Handler:
+    """Show waitress's INFO+ lines to staff on `stream`, translated; with `operator_log` (-v) also in English."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(OfficeTimeFormatter(zone))
     waitress_logger = logging.getLogger("waitress")
     waitress_logger.addHandler(handler)
     waitress_logger.setLevel(logging.INFO)
-    waitress_logger.propagate = False  # `serve` without -v: one Indonesian line, not two
+    waitress_logger.propagate = operator_log  # without -v: one Indonesian line, not two
     return handler
 
 
