@@ -42,8 +42,8 @@ WAITRESS_LINES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"Jawaban aplikasi lebih panjang dari Content-Length (\1)."),
         (r"^application-written content was ignored due to HTTP response that may not contain a message-body: \((.*)\)$",
          r"Isi jawaban dibuang: status \1 tidak boleh berisi badan pesan."),
-        (r"^(Socket error|Unexpected exception when flushing|Unexpected error when closing an outbuf"
-         r"|Unknown exception while trying to close outbuf)$", "Kesalahan jaringan pada satu koneksi."),
+        ((r"^(Socket error|Unexpected exception when flushing|Unexpected error when closing an outbuf"
+          r"|Unknown exception while trying to close outbuf)$"), "Kesalahan jaringan pada satu koneksi."),
         (r"^uncaptured python exception, closing channel .*$", "Kesalahan tak terduga; satu koneksi ditutup."),
         (r"^unhandled (\w+(?: \w+)?) event$", r"Kejadian jaringan tak tertangani (\1)."),
     )
@@ -78,7 +78,7 @@ class OfficeTimeFormatter(logging.Formatter):
         super().__init__(fmt)
         self.zone = zone
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """The record's moment in the office's zone, written the Indonesian way (04.37)."""
         moment = datetime.fromtimestamp(record.created, self.zone)
         return f"{moment.strftime(datefmt or '%Y-%m-%d %H.%M')} {zone_label(moment)}"

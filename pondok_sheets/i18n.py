@@ -28,6 +28,7 @@ import gettext
 import importlib
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import click
 
@@ -61,7 +62,7 @@ def load_catalogue(language: str = "id") -> gettext.GNUTranslations:
     return translation
 
 
-def _click_modules() -> list[object]:
+def _click_modules() -> list[ModuleType]:
     for name in CLICK_MODULES:
         importlib.import_module(name)
     return [module for name, module in sorted(sys.modules.items())
