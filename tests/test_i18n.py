@@ -216,3 +216,16 @@ def test_an_unknown_host_is_explained_too():
     with pytest.raises(ValueError) as caught:
         create_server(lambda environ, start_response: [], host="tidak-ada.invalid", port=8080)
     assert "tidak dikenali" in explain_serve_error(caught.value, "tidak-ada.invalid", 8080)
+
+
+def test_with_verbose_the_operator_log_keeps_waitress_in_english(caplog):
+    stream = io.StringIO()
+    handler = attach_to_waitress(ZoneInfo("Asia/Jakarta"), stream, operator_log=True)
+    try:
+        with caplog.at_level(logging.INFO):
+            logging.getLogger("waitress").info("Serving on http://127.0.0.1:8080")
+    finally:
+        logging.getLogger("waitress").removeHandler(handler)
+        logging.getLogger("waitress").propagate = True
+    assert "Melayani di http://127.0.0.1:8080" in stream.getvalue()
+    assert [r.getMessage() for r in caplog.records] == ["Serving on http://127.0.0.1:8080"]
