@@ -1,0 +1,1 @@
+"""What the office prints or exports: letters drafted from its own Word templates."""
