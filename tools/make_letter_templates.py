@@ -159,7 +159,10 @@ def build(code: str, title: str, blocks) -> Document:
     qr_cell, sign_cell = signature
     qr_cell.width, sign_cell.width = Cm(7.5), Cm(8.5)
     qr_cell.paragraphs[0].add_run("{{ qr_verifikasi }}")
-    note = qr_cell.add_paragraph().add_run("Pindai untuk memeriksa keaslian surat")
+    qr_cell.paragraphs[0].alignment = center
+    caption = qr_cell.add_paragraph()
+    caption.alignment = center
+    note = caption.add_run("Pindai untuk memeriksa keaslian surat")
     note.font.size, note.font.name, note.italic = Pt(9), FONT, True
     for text, bold in (("{{ desa }}, {{ tanggal_surat }}", False), ("Kepala Desa {{ desa }}", False),
                        ("", False), ("", False), ("", False), ("{{ kepala_desa }}", True)):

@@ -83,15 +83,39 @@ def _environment() -> Environment:
     return Environment(undefined=StrictUndefined, autoescape=False)
 
 
+# Jinja's wording is English and technical; staff get the common cases in their words.
+_SYNTAX_HINTS = (
+    ("unexpected end of template", "ada {% if %} atau {% for %} yang tidak ditutup dengan {% endif %} "
+                                   "atau {% endfor %}"),
+    ("unexpected '}'", "ada {{ atau }} yang tidak berpasangan"),
+    ("unexpected char", "ada tanda yang tidak boleh dipakai di dalam {{ }}"),
+    ("encountered unknown tag", "ada perintah {% … %} yang tidak dikenal atau tidak berpasangan"),
+    ("expected token", "ada {{ … }} atau {% … %} yang belum lengkap"),
+)
+
+
+def _paragraph_texts(template: DocxTemplate) -> list[str]:
+    document = template.get_docx()
+    texts = [p.text for p in document.paragraphs]
+    texts += [p.text for table in document.tables for row in table.rows for cell in row.cells
+              for p in cell.paragraphs]
+    return [t for t in texts if "{" in t or "}" in t]
+
+
 def _syntax_problem(template: DocxTemplate, error: TemplateSyntaxError) -> str:
+    detail = error.message or str(error)
+    hint = next((text for key, text in _SYNTAX_HINTS if key in detail.lower()), "penulisan placeholder salah")
+    # Word keeps the whole body on one XML line, so Jinja's line number says nothing to staff;
+    # find the first paragraph that is broken on its own instead (blocks may span paragraphs).
     where = ""
-    source = error.source or ""
-    if error.lineno and source:
-        line = source.splitlines()[error.lineno - 1] if error.lineno <= len(source.splitlines()) else ""
-        text = " ".join(re.sub(r"<[^>]+>", " ", line).split())
-        if text:
-            where = f" dekat teks «{text[:80]}»"
-    return f"Templat surat salah tulis{where}: {error.message}. Periksa pasangan {{{{ }}}} dan {{% %}}."
+    for text in _paragraph_texts(template):
+        try:
+            _environment().parse(text)
+        except TemplateSyntaxError as own:
+            if "end of template" not in (own.message or "").lower() or "end of template" in detail.lower():
+                where = f" Periksa paragraf «{' '.join(text.split())[:100]}»."
+                break
+    return f"Templat surat salah tulis: {hint} ({detail.rstrip('.')}).{where}"
 
 
 def _unknown_names(template: DocxTemplate, known: Iterable[str]) -> set[str]:
