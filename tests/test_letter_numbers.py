@@ -114,3 +114,12 @@ def test_an_unsigned_link_is_refused(token):
     with pytest.raises(LinkError) as caught:
         verify("rahasia", token, NOW)
     assert caught.value.reason == "unsigned"
+
+
+def test_one_sync_drafting_many_letters_gives_each_its_own_number():
+    from pondok_sheets.register.letter_numbers import NumberBook
+
+    book = NumberBook(DEFAULT_FORMAT, ["470/007/DS-PDK/XII/2026"], kode_desa=VILLAGE)
+    numbers = [book.take("470", date(2026, 12, 2)) for _ in range(3)] + [book.take("503", date(2026, 12, 2))]
+    assert numbers == ["470/008/DS-PDK/XII/2026", "470/009/DS-PDK/XII/2026", "470/010/DS-PDK/XII/2026",
+                       "503/001/DS-PDK/XII/2026"]

@@ -8,7 +8,6 @@ naming the problem, so a broken letter never leaves the office.
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import subprocess
 import tempfile

@@ -124,7 +124,11 @@ class ReadNumber:
 
 def read_number(fmt: NumberFormat, text: str, kode: str, kode_desa: str) -> ReadNumber | None:
     """The parts of a number written in this format for this kode; None for anything else."""
-    match = _pattern(fmt, kode, kode_desa).fullmatch(str(text).lstrip("'"))
+    return _read(_pattern(fmt, kode, kode_desa), text)
+
+
+def _read(pattern: re.Pattern[str], text: str) -> ReadNumber | None:
+    match = pattern.fullmatch(str(text).lstrip("'"))
     if not match:
         return None
     found = match.groupdict()
@@ -137,19 +141,45 @@ def read_number(fmt: NumberFormat, text: str, kode: str, kode_desa: str) -> Read
     return ReadNumber(int(found["nomor"]), year, month)
 
 
+def _period(restart: str, year: int | None, month: int | None) -> tuple[int | None, int | None]:
+    return {"tahun": (year, None), "bulan": (year, month), "tidak": (None, None)}[restart]
+
+
+class NumberBook:
+    """The numbers already given, read once from the register, handing out the next ones in turn.
+
+    One sync drafting K letters reads the Nomor Surat column once per kode, not once per
+    letter, and each number it hands out counts for the next, so none is given twice.
+    """
+
+    def __init__(self, fmt: NumberFormat | str, existing: Iterable[str], kode_desa: str = "",
+                 restart: str = "tahun"):
+        self.format = parse_format(fmt, restart) if isinstance(fmt, str) else fmt
+        self.restart, self.kode_desa = restart, kode_desa
+        self._existing = [str(text) for text in existing if text]
+        self._highest: dict[str, dict[tuple[int | None, int | None], int]] = {}
+
+    def _book(self, kode: str) -> dict[tuple[int | None, int | None], int]:
+        if kode not in self._highest:
+            book: dict[tuple[int | None, int | None], int] = {}
+            pattern = _pattern(self.format, kode, self.kode_desa)
+            for text in self._existing:
+                read = _read(pattern, text)
+                if read is not None:
+                    period = _period(self.restart, read.year, read.month)
+                    book[period] = max(book.get(period, 0), read.number)
+            self._highest[kode] = book
+        return self._highest[kode]
+
+    def take(self, kode: str, when: date) -> str:
+        """The next number for this kode in the period of `when`, counted as given from now on."""
+        book = self._book(kode)
+        period = _period(self.restart, when.year, when.month)
+        book[period] = book.get(period, 0) + 1
+        return format_number(self.format, book[period], kode, self.kode_desa, when)
+
+
 def next_number(fmt: NumberFormat | str, existing: Iterable[str], kode: str, when: date,
                 kode_desa: str = "", restart: str = "tahun") -> str:
     """The next letter number after every number the register already holds for this format."""
-    if isinstance(fmt, str):
-        fmt = parse_format(fmt, restart)
-    highest = 0
-    for text in existing:
-        read = read_number(fmt, text, kode, kode_desa) if text else None
-        if read is None:
-            continue
-        if restart in ("tahun", "bulan") and read.year != when.year:
-            continue
-        if restart == "bulan" and read.month != when.month:
-            continue
-        highest = max(highest, read.number)
-    return format_number(fmt, highest + 1, kode, kode_desa, when)
+    return NumberBook(fmt, existing, kode_desa, restart).take(kode, when)
