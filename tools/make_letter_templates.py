@@ -6,7 +6,10 @@ replace a template by editing the .docx in Word, keeping the {{ placeholders }}.
 """
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from docx import Document
@@ -14,6 +17,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.document import Document as WordDocument
 from docx.shared import Cm, Pt
 
 OUT = Path(__file__).resolve().parents[1] / "pondok_sheets" / "documents" / "letter_templates"
@@ -133,7 +137,7 @@ def _rows(document, rows) -> None:
     _paragraph(document, after=2)
 
 
-def build(code: str, title: str, blocks) -> Document:
+def build(code: str, title: str, blocks: list[tuple[str, object]]) -> WordDocument:
     """One letter template as a python-docx Document."""
     document = Document()
     section = document.sections[0]
@@ -171,9 +175,23 @@ def build(code: str, title: str, blocks) -> Document:
         paragraph.paragraph_format.space_after = Pt(0)
         run = paragraph.add_run(text)
         run.bold, run.underline, run.font.size, run.font.name = bold, bold, Pt(11.5), FONT
-    document.core_properties.title = f"{title} ({code})"
-    document.core_properties.author = "Pondok Sheets"
+    properties = document.core_properties
+    properties.title, properties.author, properties.revision = f"{title} ({code})", "Pondok Sheets", 1
+    properties.created = properties.modified = datetime(2026, 1, 1)
     return document
+
+
+def _stable_bytes(document: WordDocument) -> bytes:
+    # python-docx stamps each zip entry with the current time; a fixed stamp keeps git diffs to real edits.
+    raw = io.BytesIO()
+    document.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(zipfile.ZipInfo(item.filename, (2026, 1, 1, 0, 0, 0)), source.read(item.filename),
+                            zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def main() -> int:
@@ -181,7 +199,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for code, (title, blocks) in LETTERS.items():
         path = OUT / f"{code}.docx"
-        build(code, title, blocks).save(str(path))
+        path.write_bytes(_stable_bytes(build(code, title, blocks)))
         print(path)
     return 0
 

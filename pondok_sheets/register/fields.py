@@ -208,11 +208,11 @@ def parse_rincian(fields: Iterable[Field], text: str) -> Rincian:
         if not line:
             continue
         label, colon, value = line.partition(":")
-        spec = by_label.get(_label_key(label)) if colon else None
-        if spec is None or spec.key in values:
+        found = by_label.get(_label_key(label)) if colon else None
+        if found is None or found.key in values:  # a second line for one field is kept, not merged
             unknown.append(line)
             continue
-        values[spec.key] = unneutralize(" ".join(value.split()))
+        values[found.key] = unneutralize(" ".join(value.split()))
     return Rincian(values, tuple(unknown))
 
 
