@@ -25,6 +25,9 @@ from datetime import date
 from .dates import roman_month
 
 DEFAULT_FORMAT = "[kode]/[nomor:3]/[kode_desa]/[bulan_romawi]/[tahun]"
+# 470 is "Kependudukan" in the Kemendagri archive classification most villages still number by;
+# offices that use finer codes (474.3 for a death, 503 for a business) set them per service.
+DEFAULT_KODE = "470"
 PLACEHOLDERS = ("kode", "nomor", "kode_desa", "bulan_romawi", "bulan", "tahun")
 RESTARTS = ("tahun", "bulan", "tidak")
 _TOKEN = re.compile(r"\[([^\[\]]*)\]")
