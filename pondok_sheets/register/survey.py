@@ -128,6 +128,16 @@ def _choice(value: object, options: Sequence[str]) -> str:
     return alias if alias in options else ""
 
 
+_LONG_NUMBER = re.compile(r"(?:\+?\d[\s.\-]?){8,}")  # phone numbers, NIK, KK: 8 digits or more
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def redact(text: str) -> str:
+    """A suggestion fit to publish: long numbers (HP, NIK) and e-mail addresses replaced by a marker."""
+    text = _EMAIL.sub("[alamat disembunyikan]", text)
+    return _LONG_NUMBER.sub(lambda m: "[nomor disembunyikan]" + (" " if m.group().endswith(" ") else ""), text).strip()
+
+
 def parse_score(value: object) -> int | None:
     """A score 1..4 from a cell staff may have retyped ('3', '3.0', ' 4 '), or None."""
     text = clean_text(value)

@@ -39,6 +39,22 @@ GRADES = (
 )
 
 
+# The same table in the 1..4 unit (nilai interval, NI), used to grade one unsur's NRR.
+_NRR_FLOORS = (Decimal("3.5324"), Decimal("3.0644"), Decimal("2.60"), Decimal("1.00"))
+SHORT_NAMES = ("Persyaratan", "Prosedur", "Waktu", "Biaya/Tarif", "Produk layanan",
+               "Kompetensi petugas", "Perilaku petugas", "Pengaduan", "Sarana prasarana")
+
+
+def nrr_grade(nrr: Fraction | float | Decimal) -> Grade:
+    """The mutu of one unsur's NRR by the annex's nilai interval (A from 3,5324, B from 3,0644, C from 2,60)."""
+    exact = Decimal(nrr.numerator) / Decimal(nrr.denominator) if isinstance(nrr, Fraction) else Decimal(str(nrr))
+    value = exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    for g, floor in zip(GRADES, _NRR_FLOORS):
+        if value >= floor:
+            return g
+    return GRADES[-1]
+
+
 def round_ikm(value: Fraction | float | Decimal) -> Decimal:
     """IKM konversi to two decimals, half up: the precision of the regulation's interval table."""
     exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(str(value))

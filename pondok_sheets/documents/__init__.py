@@ -1,0 +1,1 @@
+"""What the office prints or exports: QR codes, posters, reports, letters."""
