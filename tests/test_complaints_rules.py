@@ -5,9 +5,20 @@ from datetime import date
 
 import pytest
 
-from pondok_sheets.register.complaints import (DEFAULT_CATEGORIES, PENGADUAN, TEXT_MAX, ComplaintStatus,
-                                               categories_from, check_complaint, complaint_row, figures,
-                                               is_complaint_ticket, is_ticked, new_complaint_ticket, public_view)
+from pondok_sheets.register.complaints import (
+    DEFAULT_CATEGORIES,
+    PENGADUAN,
+    TEXT_MAX,
+    ComplaintStatus,
+    categories_from,
+    check_complaint,
+    complaint_row,
+    figures,
+    is_complaint_ticket,
+    is_ticked,
+    new_complaint_ticket,
+    public_view,
+)
 from pondok_sheets.register.table import Table
 from pondok_sheets.register.tickets import is_ticket_shaped, normalize_ticket
 from pondok_sheets.register.validation import InvalidInput

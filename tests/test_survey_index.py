@@ -7,10 +7,26 @@ from fractions import Fraction
 
 import pytest
 
-from pondok_sheets.register.survey import (ELEMENTS, SURVEI, Answer, age_band, answer_from_form, answer_row,
-                                           parse_answers, redact)
-from pondok_sheets.register.survey_index import (BadPeriod, compute, fmt, grade, minimum_sample, parse_period,
-                                                 profile, result_for)
+from pondok_sheets.register.survey import (
+    ELEMENTS,
+    SURVEI,
+    Answer,
+    age_band,
+    answer_from_form,
+    answer_row,
+    parse_answers,
+    redact,
+)
+from pondok_sheets.register.survey_index import (
+    BadPeriod,
+    compute,
+    fmt,
+    grade,
+    minimum_sample,
+    parse_period,
+    profile,
+    result_for,
+)
 from pondok_sheets.register.table import Table
 
 HEADERS = list(SURVEI.headers)

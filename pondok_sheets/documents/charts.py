@@ -26,8 +26,8 @@ def nrr_bar_chart(nrr: Sequence[Fraction | float], width: int = 360,
     height = _TOP + _ROW * len(values) + 18
     track = width - _LEFT - _VALUE_WIDTH
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="13">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+         f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="13">'),
         f"<title>{escape(title)}</title>",
     ]
     for i, value in enumerate(values):

@@ -18,7 +18,14 @@ from .calendar import working_days_between
 from .model import TabSpec
 from .stats import parse_day
 from .tickets import ALPHABET, CODE_LENGTH, TicketSpaceExhausted, new_ticket
-from .validation import InvalidInput, Phone, check_phone, clean_text, neutralize, unneutralize
+from .validation import (
+    InvalidInput,
+    Phone,
+    check_phone,
+    clean_text,
+    neutralize,
+    unneutralize,
+)
 
 MARKER = "A"
 TEXT_MAX = 1000
@@ -53,7 +60,7 @@ class ComplaintStatus(str, Enum):
     TIDAK_DAPAT = "Tidak Dapat Ditindaklanjuti"
 
     @classmethod
-    def parse(cls, text: str) -> "ComplaintStatus | None":
+    def parse(cls, text: str) -> ComplaintStatus | None:
         """The status named by `text`, ignoring case and extra spaces; None if unknown."""
         key = " ".join(str(text).split()).casefold()
         return next((s for s in cls if s.value.casefold() == key), None)

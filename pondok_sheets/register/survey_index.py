@@ -240,7 +240,8 @@ def result_for(period: Period, answers: Sequence[Answer], served: int) -> Result
 
 def profile(answers: Iterable[Answer]) -> dict[str, Counter]:
     """Respondents per sex, age band, education and occupation ('' counted as 'Tidak diisi')."""
-    out = {"Jenis Kelamin": Counter(), "Umur": Counter(), "Pendidikan": Counter(), "Pekerjaan": Counter()}
+    out: dict[str, Counter] = {"Jenis Kelamin": Counter(), "Umur": Counter(), "Pendidikan": Counter(),
+                               "Pekerjaan": Counter()}
     for a in answers:
         for key, value in (("Jenis Kelamin", a.sex), ("Umur", a.age_band),
                            ("Pendidikan", a.education), ("Pekerjaan", a.occupation)):
