@@ -29,6 +29,7 @@ def test_another_offices_token_is_refused():
     assert ticket_from_token(SECRET, "PDK", theirs) is None
     same_secret_other_prefix = token_for(SECRET, "SKM-7K3QM9X")
     assert ticket_from_token(SECRET, "PDK", same_secret_other_prefix) is None
+    assert ticket_from_token(SECRET, "skm", same_secret_other_prefix) == "SKM-7K3QM9X"  # its own office accepts it
 
 
 def test_the_survei_tab_stores_a_stable_hash_that_is_neither_the_ticket_nor_a_token():
