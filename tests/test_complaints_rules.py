@@ -14,10 +14,12 @@ from pondok_sheets.register.complaints import (
     check_complaint,
     complaint_row,
     figures,
+    is_answered,
     is_complaint_ticket,
     is_ticked,
     new_complaint_ticket,
     public_view,
+    records_from,
 )
 from pondok_sheets.register.table import Table
 from pondok_sheets.register.tickets import is_ticket_shaped, normalize_ticket
@@ -115,6 +117,15 @@ def test_figures_count_per_category_and_take_the_median_working_days_to_a_respon
     assert result.by_category == {"Air bersih": 2, "Jalan dan jembatan": 2}
     assert (result.median_days, result.answered) == (1, 3)
     assert figures([]).median_days is None
+
+
+def test_a_resident_is_told_only_once_there_is_a_response_and_a_status_past_diterima():
+    assert is_answered(grid_row(""))
+    assert not is_answered(grid_row("", status="Diterima"))
+    assert not is_answered(grid_row("") | {"Tanggapan": "  "})
+    rows = [grid_row(""), grid_row("") | {"Tiket": "PDK-A22222222", "Masuk": "2026-11-30 08:00"}]
+    assert records_from(rows, {"PDK-A7K3QM9X": "2026-11-30 09:00"}) == [
+        ("Air bersih", date(2026, 11, 27), date(2026, 11, 30)), ("Air bersih", date(2026, 11, 30), None)]
 
 
 def test_staff_can_edit_the_category_list():

@@ -166,6 +166,14 @@ def public_view(cells: Mapping[str, str]) -> PublicComplaint:
         text=unneutralize(clean_text(cells.get("Isi", ""))) if shown else None)
 
 
+ANSWERED = frozenset({ComplaintStatus.DITINDAKLANJUTI, ComplaintStatus.SELESAI, ComplaintStatus.TIDAK_DAPAT})
+
+
+def is_answered(cells: Mapping[str, str]) -> bool:
+    """True when staff have written a Tanggapan and moved the status past Diterima: the resident may be told."""
+    return bool(clean_text(cells.get("Tanggapan", ""))) and ComplaintStatus.parse(cells.get("Status", "")) in ANSWERED
+
+
 @dataclass(frozen=True)
 class ComplaintFigures:
     """Public figures: complaints per category and the median working days to a first response."""
@@ -184,6 +192,17 @@ def figures(records: Iterable[tuple[str, date | None, date | None]]) -> Complain
         if received and responded and responded >= received:
             days.append(working_days_between(received, responded))
     return ComplaintFigures(by_category, statistics.median(days) if days else None, len(days))
+
+
+def records_from(rows: Iterable[Mapping[str, str]], responded_at: Mapping[str, str]) -> list[
+        tuple[str, date | None, date | None]]:
+    """(category, received, first responded) per Pengaduan row, `responded_at` mapping ticket -> first answered time.
+
+    The first response is when the sync first saw the row answered (kept like the requests'
+    first-finished times), not Diperbarui, which moves again with every later edit.
+    """
+    return [(clean_text(r.get("Kategori", "")), parse_day(r.get("Masuk", "")),
+             parse_day(responded_at.get(clean_text(r.get("Tiket", "")).upper(), ""))) for r in rows]
 
 
 def categories_from(lines: Iterable[str]) -> tuple[str, ...]:

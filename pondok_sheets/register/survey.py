@@ -73,6 +73,12 @@ OCCUPATIONS = ("PNS", "TNI", "POLRI", "Swasta", "Wirausaha", "Lainnya")
 # The annex asks the age in years; the tab keeps only a band, so a row says less about who answered.
 AGE_BANDS = ("Di bawah 20", "20–29", "30–39", "40–49", "50–59", "60 ke atas")
 
+# Placeholders as in the Pesan tab: {desa} {layanan} {tiket} {tautan}.
+INVITATION = ("Terima kasih telah menggunakan layanan {layanan} Kantor Desa {desa}. Bantu kami menjadi "
+              "lebih baik: isi survei kepuasan (9 pertanyaan, 2 menit, tanpa nama) di {tautan}")
+ALREADY_ANSWERED = "Survei untuk permohonan ini sudah diisi, terima kasih."
+THANKS = "Terima kasih, jawaban survei Anda sudah kami terima."
+
 SURVEI = TabSpec(
     "Survei",
     ("Waktu", "Tiket (hash)", "Layanan", *(e.column for e in ELEMENTS),
