@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import re
 
-from pondok_sheets.register.survey_tokens import ticket_from_token, ticket_hash, token_for
+from pondok_sheets.register.survey_tokens import (
+    ticket_from_token,
+    ticket_hash,
+    token_for,
+)
 
 SECRET = "s3cr3t-of-desa-pondok"
 OTHER = "secret-of-desa-sukamaju"

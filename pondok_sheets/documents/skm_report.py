@@ -18,7 +18,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from ..register.survey import AGE_BANDS, EDUCATIONS, ELEMENTS, OCCUPATIONS, SEXES, redact
+from ..register.survey import (
+    AGE_BANDS,
+    EDUCATIONS,
+    ELEMENTS,
+    OCCUPATIONS,
+    SEXES,
+    redact,
+)
 from ..register.survey_index import MONTHS, SHORT_NAMES, Result, fmt, nrr_grade, profile
 from .charts import GRADE_COLOURS
 
