@@ -180,7 +180,7 @@ def test_every_staff_action_moves_the_version(fake: FakeSheetsAPI, drive: Author
 def test_no_method_of_the_fake_can_edit_the_sheet_without_moving_the_version() -> None:
     """A staff action added later without @_staff_action would let a test edit
     the sheet behind Drive's back; every public method must be classified."""
-    read_only = {
+    not_edits = {  # create_spreadsheet moves the version itself when it replaces a sheet
         "start", "stop", "service_account_info", "expire_tokens", "create_spreadsheet", "tabs", "values",
         "raw_cell", "sheet_properties", "data_validation", "conditional_formats", "protected_ranges",
         "reset_counts", "fail_next", "fail_randomly", "hang_next", "before_request", "deny_access", "drive_file",
@@ -190,7 +190,7 @@ def test_no_method_of_the_fake_can_edit_the_sheet_without_moving_the_version() -
     }
     marked = {name for name in methods if is_staff_action(getattr(FakeSheetsAPI, name))}
     assert marked == set(STAFF_ACTIONS)
-    assert methods - marked == read_only
+    assert methods - marked == not_edits
 
 
 def test_reads_and_drive_requests_never_move_the_version(fake: FakeSheetsAPI, drive: AuthorizedSession, sh: gspread.Spreadsheet) -> None:
@@ -274,6 +274,16 @@ def test_drive_lag_reports_the_version_as_of_n_changes_ago(fake: FakeSheetsAPI, 
     assert int(fake.drive_file(SID)["version"]) == start + 3
     fake.drive_lag = 0
     assert version_of(drive, fake) == start + 3
+
+
+def test_version_step_is_a_switch_and_recreating_a_sheet_never_goes_back(fake: FakeSheetsAPI, drive: AuthorizedSession) -> None:
+    start = version_of(drive, fake)
+    fake.drive_version_step = 7  # Google's steps are not 1: the product must only compare
+    fake.set_cell(SID, "Permohonan", 2, 10, "a")
+    assert version_of(drive, fake) == start + 7
+    fake.create_spreadsheet(SID, {"Permohonan": [HEADER]}, title="Register Baru")
+    assert version_of(drive, fake) == start + 14
+    assert files_get(drive, fake, fields="name").json() == {"name": "Register Baru"}
 
 
 # --- counting and faults --------------------------------------------------------------

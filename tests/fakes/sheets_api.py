@@ -36,9 +36,10 @@ behaviour; see the comments where it is implemented):
   ``createdTime`` (RFC 3339, milliseconds, ``Z``), ``trashed``,
   ``webViewLink``; ``headRevisionId``, ``md5Checksum``, ``driveId``... are
   valid selections that Google leaves out for a Google Sheets file. ``version``
-  goes up by one on every change: every successful Sheets write request
-  (values.*, spreadsheets.batchUpdate) and every staff action; reads never
-  change it. The token needs a Drive scope that can see metadata
+  goes up on every change: every successful Sheets write request (values.*,
+  spreadsheets.batchUpdate) and every staff action; reads never change it. It
+  goes up by ``drive_version_step`` (default 1); Google only promises
+  "monotonically increasing" and its real steps vary. The token needs a Drive scope that can see metadata
   (``drive.metadata.readonly``, ``drive.metadata``, ``drive.readonly``,
   ``drive``, ``drive.file``); ``spreadsheets`` alone gets Google's 403
   ``insufficientPermissions`` / ``ACCESS_TOKEN_SCOPE_INSUFFICIENT``. Drive's
@@ -2096,10 +2097,10 @@ class _DriveFile:
     created_ms: int
     history: list[tuple[int, int]]
 
-    def changed(self) -> None:
+    def changed(self, step: int = 1) -> None:
         version, last_ms = self.history[-1]
         # modifiedTime never goes backwards, even if the wall clock does.
-        self.history.append((version + 1, max(int(time.time() * 1000), last_ms)))
+        self.history.append((version + max(1, step), max(int(time.time() * 1000), last_ms)))
 
     def resource(self, file_id: str, lag: int) -> dict[str, Any]:
         version, modified_ms = self.history[max(0, len(self.history) - 1 - max(0, lag))]
@@ -2276,7 +2277,8 @@ class FakeSheetsAPI(LocalServer):
 
     Drive switches (plain attributes): ``drive_enabled = False`` answers every
     Drive request 403 accessNotConfigured; ``drive_lag = N`` makes files.get
-    report ``version``/``modifiedTime`` as of N changes ago.
+    report ``version``/``modifiedTime`` as of N changes ago;
+    ``drive_version_step = K`` makes each change add K to ``version``.
     """
 
     thread_name = "fake-sheets-api"
@@ -2298,6 +2300,9 @@ class FakeSheetsAPI(LocalServer):
         self.drive_enabled = True
         #: N > 0: files.get reports the file as it was N changes ago (Drive lagging edits)
         self.drive_lag = 0
+        #: how much ``version`` grows per change; a test can set 7 to prove the
+        #: product does no arithmetic on it (Google's steps are not 1)
+        self.drive_version_step = 1
         self.requests: list[RequestRecord] = []
         #: exceptions raised inside the fake or by a before_request callback
         #: (the request was answered 500); tests can assert it stays empty
@@ -2378,14 +2383,21 @@ class FakeSheetsAPI(LocalServer):
         now_ms = int(time.time() * 1000)
         with self._lock:
             self._spreadsheets[spreadsheet_id] = ss
-            # A new file starts at a small version; only differences matter.
-            self._files[spreadsheet_id] = _DriveFile(title, now_ms, [(1, now_ms)])
+            previous = self._files.get(spreadsheet_id)
+            if previous is None:
+                # A new file starts at a small version; only differences matter.
+                self._files[spreadsheet_id] = _DriveFile(title, now_ms, [(1, now_ms)])
+            else:
+                # Re-creating an id replaces all its content: a change, and the
+                # version must never go backwards for a client that saw it.
+                previous.name = title
+                previous.changed(self.drive_version_step)
 
     def _file_changed(self, spreadsheet_id: str) -> None:
         with self._lock:
             drive_file = self._files.get(spreadsheet_id)
             if drive_file is not None:
-                drive_file.changed()
+                drive_file.changed(self.drive_version_step)
 
     def drive_file(self, spreadsheet_id: str, fields: str = "*") -> dict[str, Any]:
         """The spreadsheet's true Drive metadata now (ignores ``drive_lag``; no
