@@ -214,12 +214,13 @@ def test_a_write_google_rejects_changes_nothing(fake: FakeSheetsAPI, drive: Auth
 
 
 def test_modified_time_moves_with_the_change(fake: FakeSheetsAPI, drive: AuthorizedSession) -> None:
-    start = files_get(drive, fake, fields="modifiedTime").json()["modifiedTime"]
-    edited_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    start = files_get(drive, fake, fields="modifiedTime").json()["modifiedTime"]  # a round trip: > 1 ms later
+    now = dt.datetime.now(dt.timezone.utc)
+    edited_at = now.replace(microsecond=now.microsecond // 1000 * 1000)  # Drive keeps milliseconds
     fake.set_cell(SID, "Permohonan", 3, 9, "Selesai")
     after = files_get(drive, fake, fields="modifiedTime").json()["modifiedTime"]
     parsed = dt.datetime.strptime(after, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
-    assert after >= start  # RFC 3339 in UTC with fixed width sorts as text
+    assert after > start  # RFC 3339 in UTC with fixed width sorts as text
     assert parsed >= edited_at
 
 
