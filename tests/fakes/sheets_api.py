@@ -29,18 +29,41 @@ behaviour; see the comments where it is implemented):
   structural requests a register needs; a batchUpdate is all-or-nothing.
 * Google's error JSON (``{"error": {"code", "message", "status"}}``) for every
   failure, which is what ``gspread.exceptions.APIError`` reads.
+* Drive v3 ``files.get`` of a spreadsheet (``GET /drive/v3/files/{fileId}``,
+  served under :attr:`FakeSheetsAPI.drive_base_url`): ``fields`` selection of
+  ``id``, ``name``, ``mimeType`` (``application/vnd.google-apps.spreadsheet``),
+  ``kind``, ``version`` (an int64 as a JSON string), ``modifiedTime`` and
+  ``createdTime`` (RFC 3339, milliseconds, ``Z``), ``trashed``,
+  ``webViewLink``; ``headRevisionId``, ``md5Checksum``, ``driveId``... are
+  valid selections that Google leaves out for a Google Sheets file. ``version``
+  goes up on every change: every successful Sheets write request (values.*,
+  spreadsheets.batchUpdate) and every staff action; reads never change it. It
+  goes up by ``drive_version_step`` (default 1); Google only promises
+  "monotonically increasing" and its real steps vary. The token needs a Drive scope that can see metadata
+  (``drive.metadata.readonly``, ``drive.metadata``, ``drive.readonly``,
+  ``drive``, ``drive.file``); ``spreadsheets`` alone gets Google's 403
+  ``insufficientPermissions`` / ``ACCESS_TOKEN_SCOPE_INSUFFICIENT``. Drive's
+  error JSON also carries the legacy ``errors`` list (``reason``, ``domain``).
 
 Not modelled (documented deviations): formula evaluation beyond literals and
 HYPERLINK (other formulas render as ``#NAME?`` unless the test supplies
 ``Formula(text, value=...)``), number formats (percent, currency), named
-ranges, merges, filters' effect on reads, the Drive API.
+ranges, merges, filters' effect on reads, the Drive API beyond ``files.get``
+(files.list, copy, permissions... answer 404), Drive's own lag (``version``
+follows edits at once unless a test sets ``drive_lag``), ``drive.file``'s rule
+that only files the app created or opened are visible.
 
 Test-side controls: staff actions that edit the sheet directly (``set_cell``,
 ``sort_rows``, ``insert_row`` ...), request counters and a request log
-(``reads``, ``writes``, ``tokens_issued``, ``requests``), fault injection
-(``fail_next``, ``fail_randomly``, ``hang_next``, ``deny_access``,
-``expire_tokens``, ``before_request``) and ``errors`` (exceptions raised
-inside the fake or a callback; a test can assert it stays empty).
+(``reads``, ``writes``, ``drive_requests``, ``tokens_issued``, ``requests``),
+fault injection (``fail_next``, ``fail_randomly``, ``hang_next``,
+``deny_access``, ``expire_tokens``, ``before_request``; Drive requests are
+kind ``"drive"``), the Drive switches ``drive_enabled`` (False: 403
+``accessNotConfigured`` / ``SERVICE_DISABLED``, the API not enabled in the
+Cloud project) and ``drive_lag`` (N: files.get reports the file as it was N
+changes ago), ``drive_file()`` (the true Drive metadata) and ``errors``
+(exceptions raised inside the fake or a callback; a test can assert it stays
+empty).
 
 Layout of this module:
   1. Errors in Google's shape
@@ -49,7 +72,8 @@ Layout of this module:
   4. The in-memory model (spreadsheet, sheets, cells)
   5. API operations on the model (values.*, spreadsheets.get/batchUpdate)
   6. Throwaway service-account key and the token endpoint
-  7. HTTP routing, fault injection and the public FakeSheetsAPI class
+  7. Drive v3 files.get: metadata, field selection and Drive's error JSON
+  8. HTTP routing, fault injection and the public FakeSheetsAPI class
 """
 
 from __future__ import annotations
@@ -82,11 +106,14 @@ __all__ = [
     "RequestRecord",
     "SheetsError",
     "SHEETS_PREFIX",
+    "DRIVE_PREFIX",
     "GOOGLE_TOKEN_URI",
 ]
 
 #: The URL prefix gspread uses (gspread.urls.SPREADSHEETS_API_V4_BASE_URL).
 SHEETS_PREFIX = "https://sheets.googleapis.com/v4/spreadsheets"
+#: The URL prefix of Drive v3 (gspread.urls.DRIVE_FILES_API_V3_URL without "/files").
+DRIVE_PREFIX = "https://www.googleapis.com/drive/v3"
 #: google-auth always puts Google's own token URI in the JWT ``aud`` claim,
 #: whatever ``token_uri`` the key file names (service_account.py,
 #: ``_GOOGLE_OAUTH2_TOKEN_ENDPOINT``), and Google requires exactly this value.
@@ -1896,7 +1923,244 @@ _SHEETS_READ_SCOPES = _SHEETS_WRITE_SCOPES | {
 
 
 # ---------------------------------------------------------------------------
-# 7. HTTP routing, fault injection and the public class
+# 7. Drive v3 files.get: metadata, field selection and Drive's error JSON
+# ---------------------------------------------------------------------------
+
+_SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+_PROJECT_NUMBER = "123456789012"  # the Cloud project the fake's service account belongs to
+# files.get is allowed for these scopes (Drive v3 reference, "Authorization
+# scopes"); `spreadsheets` is not among them, so a token made for gspread alone
+# cannot ask Drive. drive.file only sees files the app created or opened; the
+# fake cannot know that and lets it see the register (documented deviation).
+_DRIVE_METADATA_SCOPES = frozenset(
+    "https://www.googleapis.com/auth/" + name
+    for name in ("drive", "drive.readonly", "drive.metadata", "drive.metadata.readonly", "drive.file")
+)
+# Also allowed by files.get, but they only reach their own corner of Drive (the
+# app data folder, photos, Meet recordings): Drive answers "File not found".
+_DRIVE_NARROW_SCOPES = frozenset(
+    "https://www.googleapis.com/auth/" + name
+    for name in ("drive.appdata", "drive.photos.readonly", "drive.meet.readonly")
+)
+_DRIVE_DEFAULT_FIELDS = ("kind", "id", "name", "mimeType")  # v3 answers these when `fields` is absent
+# Valid field names that Google leaves out for a Google Sheets file:
+# headRevisionId is "only available for files with binary content in Google
+# Drive"; checksums and originalFilename likewise; driveId only on shared drives.
+_DRIVE_ABSENT_FIELDS = frozenset(
+    "headRevisionId md5Checksum sha1Checksum sha256Checksum originalFilename fullFileExtension "
+    "fileExtension driveId teamDriveId".split()
+)
+_DRIVE_FIELDS = frozenset(
+    "kind id name mimeType version modifiedTime createdTime trashed webViewLink".split()
+) | _DRIVE_ABSENT_FIELDS
+
+
+class DriveError(SheetsError):
+    """A Drive v3 failure: Google's JSON error plus the legacy ``errors`` list
+    (``reason``/``domain``) that Drive still sends and clients still read."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        reason: str,
+        *,
+        domain: str = "global",
+        status: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        location: tuple[str, str] | None = None,
+        legacy_message: str | None = None,
+    ) -> None:
+        super().__init__(code, message, status, details)
+        item: dict[str, Any] = {"message": legacy_message or message, "domain": domain, "reason": reason}
+        if location is not None:
+            item["location"], item["locationType"] = location
+        self.errors = [item]
+        # Drive leaves "status" out of some errors (404, 400 field selection).
+        self.has_status = status is not None or code in (401, 403, 429)
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "errors": self.errors}
+        if self.has_status:
+            error["status"] = self.status
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+def _drive_not_found(file_id: str) -> DriveError:
+    # Drive does not tell "no such file" from "not shared with you".
+    return DriveError(404, f"File not found: {file_id}.", "notFound", location=("fileId", "parameter"))
+
+
+def _drive_unauthenticated() -> DriveError:
+    return DriveError(
+        401, _DEFAULT_MESSAGES[401], "authError", legacy_message="Invalid Credentials",
+        location=("Authorization", "header"),
+    )
+
+
+def _drive_scope_error() -> DriveError:
+    """What Drive answers a token without a Drive scope (e.g. only `spreadsheets`)."""
+    return DriveError(
+        403,
+        "Request had insufficient authentication scopes.",
+        "insufficientPermissions",
+        legacy_message="Insufficient Permission",
+        details=[
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                "domain": "googleapis.com",
+                "metadata": {"service": "drive.googleapis.com", "method": "com.google.apps.drive.v3.DriveFiles.Get"},
+            }
+        ],
+    )
+
+
+def _drive_disabled() -> DriveError:
+    """The 403 for a Cloud project where the Drive API is not enabled (a common
+    set-up slip: enabling the Sheets API does not enable Drive)."""
+    url = f"https://console.developers.google.com/apis/api/drive.googleapis.com/overview?project={_PROJECT_NUMBER}"
+    message = (
+        f"Google Drive API has not been used in project {_PROJECT_NUMBER} before or it is disabled. "
+        f"Enable it by visiting {url} then retry. If you enabled this API recently, wait a few minutes "
+        "for the action to propagate to our systems and retry."
+    )
+    error = DriveError(
+        403,
+        message,
+        "accessNotConfigured",
+        domain="usageLimits",
+        status="PERMISSION_DENIED",
+        details=[
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "SERVICE_DISABLED",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "service": "drive.googleapis.com",
+                    "serviceTitle": "Google Drive API",
+                    "consumer": f"projects/{_PROJECT_NUMBER}",
+                    "containerInfo": _PROJECT_NUMBER,
+                    "activationUrl": url,
+                },
+            },
+            {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message},
+            {
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [{"description": "Google developers console API activation", "url": url}],
+            },
+        ],
+    )
+    error.errors[0]["extendedHelp"] = "https://console.developers.google.com"
+    return error
+
+
+def _drive_error_for_status(code: int) -> DriveError:
+    """An injected failure as Drive words it (quota 429 or a backend error)."""
+    if code == 429:
+        return DriveError(
+            429,
+            "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service "
+            f"'drive.googleapis.com' for consumer 'project_number:{_PROJECT_NUMBER}'.",
+            "rateLimitExceeded",
+            domain="usageLimits",
+            details=[
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "RATE_LIMIT_EXCEEDED",
+                    "domain": "googleapis.com",
+                    "metadata": {"service": "drive.googleapis.com", "consumer": f"projects/{_PROJECT_NUMBER}"},
+                }
+            ],
+        )
+    if code == 401:
+        return _drive_unauthenticated()
+    if code >= 500:
+        return DriveError(code, _DEFAULT_MESSAGES.get(code, "Internal Error"), "backendError", status=_STATUS_NAMES.get(code))
+    return DriveError(code, _DEFAULT_MESSAGES.get(code, "Unknown error."), "invalid", status=_STATUS_NAMES.get(code))
+
+
+def _rfc3339_ms(ms: int) -> str:
+    """Drive's timestamp form: UTC, milliseconds, "Z" (2024-05-01T02:03:04.567Z)."""
+    moment = dt.datetime.fromtimestamp(ms // 1000, tz=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+@dataclass
+class _DriveFile:
+    """Drive's view of one spreadsheet: its name, creation time and every
+    (version, modified-ms) it has had, so a lagging Drive can report an old one."""
+
+    name: str
+    created_ms: int
+    history: list[tuple[int, int]]
+
+    def changed(self, step: int = 1) -> None:
+        version, last_ms = self.history[-1]
+        # modifiedTime never goes backwards, even if the wall clock does.
+        self.history.append((version + max(1, step), max(int(time.time() * 1000), last_ms)))
+
+    def resource(self, file_id: str, lag: int) -> dict[str, Any]:
+        version, modified_ms = self.history[max(0, len(self.history) - 1 - max(0, lag))]
+        return {
+            "kind": "drive#file",
+            "id": file_id,
+            "name": self.name,
+            "mimeType": _SPREADSHEET_MIME,
+            "version": str(version),  # int64 fields travel as JSON strings
+            "modifiedTime": _rfc3339_ms(modified_ms),
+            "createdTime": _rfc3339_ms(self.created_ms),
+            "trashed": False,
+            "webViewLink": f"https://docs.google.com/spreadsheets/d/{file_id}/edit?usp=drivesdk",
+        }
+
+
+def select_drive_fields(resource: Mapping[str, Any], fields: str | None) -> dict[str, Any]:
+    """Apply a files.get ``fields`` mask ("version,modifiedTime", "*"); an
+    unknown name is Drive's 400 "Invalid field selection"."""
+    if fields is None or not fields.strip():
+        names: Iterable[str] = _DRIVE_DEFAULT_FIELDS
+    elif fields.strip() == "*":
+        names = resource.keys()
+    else:
+        names = [name.strip() for name in fields.split(",") if name.strip()]
+        for name in names:
+            if name not in _DRIVE_FIELDS:
+                raise DriveError(
+                    400, f"Invalid field selection {name}", "invalidParameter", location=("fields", "parameter")
+                )
+    return {name: resource[name] for name in names if name in resource}
+
+
+_STAFF_ACTION_ATTR = "_changes_the_file"
+
+
+def _staff_action(method: Callable[..., None]) -> Callable[..., None]:
+    """Mark a FakeSheetsAPI method as an edit of the spreadsheet named by its
+    first argument: when it returns, Drive's ``version`` goes up (under the
+    model lock, so a files.get never sees the new data with the old version)."""
+
+    def wrapper(self: FakeSheetsAPI, spreadsheet_id: str, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            method(self, spreadsheet_id, *args, **kwargs)
+            self._file_changed(spreadsheet_id)
+
+    wrapper.__name__ = method.__name__
+    wrapper.__qualname__ = method.__qualname__
+    wrapper.__doc__ = method.__doc__
+    setattr(wrapper, _STAFF_ACTION_ATTR, True)
+    return wrapper
+
+
+def is_staff_action(method: Any) -> bool:
+    """Whether a FakeSheetsAPI method is marked as an edit that moves Drive's version."""
+    return bool(getattr(method, _STAFF_ACTION_ATTR, False))
+
+
+# ---------------------------------------------------------------------------
+# 8. HTTP routing, fault injection and the public class
 # ---------------------------------------------------------------------------
 
 
@@ -1908,10 +2172,10 @@ class RequestRecord:
     path: str  # URL-decoded path, e.g. "/v4/spreadsheets/ID/values/'Log'!A1:append"
     query: dict[str, str | list[str]]  # a key sent once -> str, repeated -> list
     json: Any  # the decoded JSON body, the token form as a dict, or None
-    kind: str  # "read" | "write" | "token"
+    kind: str  # "read" | "write" | "drive" | "token"
     status: int | None = None  # the HTTP status answered (None while in flight)
-    endpoint: str = ""  # "values.get", "values.append", "spreadsheets.batchUpdate", "token", ...
-    spreadsheet_id: str | None = None
+    endpoint: str = ""  # "values.get", "values.append", "spreadsheets.batchUpdate", "drive.files.get", "token", ...
+    spreadsheet_id: str | None = None  # for Drive: the fileId
     range: str | None = None  # decoded A1 range from the path, if any
     at: float = field(default_factory=time.monotonic)
 
@@ -2005,9 +2269,16 @@ class FakeSheetsAPI(LocalServer):
     ``reads`` (values.get, values.batchGet, values.batchGetByDataFilter,
     spreadsheets.get) or ``writes`` (values.update/append/clear/batchUpdate/
     batchClear, spreadsheets.batchUpdate), whatever its outcome (also 401s,
-    injected failures and retries). Token requests only count in
+    injected failures and retries). Drive requests count only in
+    ``drive_requests`` (kind "drive"), so a benchmark can print Sheets reads,
+    Sheets writes and Drive requests apart. Token requests only count in
     ``tokens_issued`` (successful grants) and appear in ``requests`` with
     kind "token".
+
+    Drive switches (plain attributes): ``drive_enabled = False`` answers every
+    Drive request 403 accessNotConfigured; ``drive_lag = N`` makes files.get
+    report ``version``/``modifiedTime`` as of N changes ago;
+    ``drive_version_step = K`` makes each change add K to ``version``.
     """
 
     thread_name = "fake-sheets-api"
@@ -2021,7 +2292,17 @@ class FakeSheetsAPI(LocalServer):
         # counters & log
         self.reads = 0
         self.writes = 0
+        self.drive_requests = 0
         self.tokens_issued = 0
+        # Drive v3 files.get
+        self._files: dict[str, _DriveFile] = {}
+        #: False: every Drive request gets 403 accessNotConfigured (API not enabled)
+        self.drive_enabled = True
+        #: N > 0: files.get reports the file as it was N changes ago (Drive lagging edits)
+        self.drive_lag = 0
+        #: how much ``version`` grows per change; a test can set 7 to prove the
+        #: product does no arithmetic on it (Google's steps are not 1)
+        self.drive_version_step = 1
         self.requests: list[RequestRecord] = []
         #: exceptions raised inside the fake or by a before_request callback
         #: (the request was answered 500); tests can assert it stays empty
@@ -2044,6 +2325,11 @@ class FakeSheetsAPI(LocalServer):
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT/v4/spreadsheets`` (replaces gspread's prefix)."""
         return f"{self._origin()}/v4/spreadsheets"
+
+    @property
+    def drive_base_url(self) -> str:
+        """``http://127.0.0.1:PORT/drive/v3`` (replaces :data:`DRIVE_PREFIX`)."""
+        return f"{self._origin()}/drive/v3"
 
     @property
     def token_uri(self) -> str:
@@ -2094,8 +2380,30 @@ class FakeSheetsAPI(LocalServer):
         ss = Spreadsheet(spreadsheet_id, title, locale, time_zone)
         for tab, rows in (tabs or {"Sheet1": []}).items():
             self._new_tab(ss, tab, rows, input_option)
+        now_ms = int(time.time() * 1000)
         with self._lock:
             self._spreadsheets[spreadsheet_id] = ss
+            previous = self._files.get(spreadsheet_id)
+            if previous is None:
+                # A new file starts at a small version; only differences matter.
+                self._files[spreadsheet_id] = _DriveFile(title, now_ms, [(1, now_ms)])
+            else:
+                # Re-creating an id replaces all its content: a change, and the
+                # version must never go backwards for a client that saw it.
+                previous.name = title
+                previous.changed(self.drive_version_step)
+
+    def _file_changed(self, spreadsheet_id: str) -> None:
+        with self._lock:
+            drive_file = self._files.get(spreadsheet_id)
+            if drive_file is not None:
+                drive_file.changed(self.drive_version_step)
+
+    def drive_file(self, spreadsheet_id: str, fields: str = "*") -> dict[str, Any]:
+        """The spreadsheet's true Drive metadata now (ignores ``drive_lag``; no
+        HTTP, not counted), e.g. ``drive_file(SID)["version"]``."""
+        with self._lock:
+            return select_drive_fields(self._files[spreadsheet_id].resource(spreadsheet_id, 0), fields)
 
     def _new_tab(self, ss: Spreadsheet, title: str, rows: Sequence[Sequence[Any]] | None, input_option: str) -> Sheet:
         rows = rows or []
@@ -2143,6 +2451,7 @@ class FakeSheetsAPI(LocalServer):
             _ss, sheet = self._sheet(spreadsheet_id, tab)
             return sheet.value(row - 1, col - 1)
 
+    @_staff_action
     def set_cell(self, spreadsheet_id: str, tab: str, row: int, col: int, value: Any) -> None:
         """Staff typing into a cell: strings get USER_ENTERED parsing ("0812..."
         becomes a number, "=..." a formula); None or "" clears it."""
@@ -2152,6 +2461,7 @@ class FakeSheetsAPI(LocalServer):
                 raise IndexError(f"{a1_cell(row - 1, col - 1)} is outside the {sheet.row_count}x{sheet.col_count} grid")
             sheet.set_value(row - 1, col - 1, self._staff_value(ss, value))
 
+    @_staff_action
     def sort_rows(self, spreadsheet_id: str, tab: str, column: int, reverse: bool = False) -> None:
         """Sort rows 2..end by a 1-based column, like Data > Sort sheet with a
         header row: numbers before text (case-insensitive) before booleans,
@@ -2181,6 +2491,7 @@ class FakeSheetsAPI(LocalServer):
             # keep fully blank rows where they are at the bottom of the content
             sheet.grid[1:] = filled + empty
 
+    @_staff_action
     def insert_row(self, spreadsheet_id: str, tab: str, at: int, values: Sequence[Any] | None = None) -> None:
         """Insert a grid row before 1-based row ``at`` (rows below shift down),
         optionally typing ``values`` into it."""
@@ -2194,6 +2505,7 @@ class FakeSheetsAPI(LocalServer):
                     sheet.insert_cols(sheet.col_count, 1, None)
                 sheet.set_value(at - 1, j, self._staff_value(ss, value))
 
+    @_staff_action
     def delete_row(self, spreadsheet_id: str, tab: str, at: int) -> None:
         with self._lock:
             _ss, sheet = self._sheet(spreadsheet_id, tab)
@@ -2201,6 +2513,7 @@ class FakeSheetsAPI(LocalServer):
                 raise IndexError(at)
             sheet.delete_rows(at - 1, at)
 
+    @_staff_action
     def rename_header(self, spreadsheet_id: str, tab: str, old: str, new: str) -> None:
         with self._lock:
             ss, sheet = self._sheet(spreadsheet_id, tab)
@@ -2211,17 +2524,20 @@ class FakeSheetsAPI(LocalServer):
                     return
             raise KeyError(f"no header {old!r} in {tab!r}")
 
+    @_staff_action
     def add_tab(self, spreadsheet_id: str, title: str, rows: Sequence[Sequence[Any]] | None = None) -> None:
         with self._lock:
             ss = self._spreadsheets[spreadsheet_id]
             self._new_tab(ss, title, rows, "USER_ENTERED")
 
+    @_staff_action
     def delete_tab(self, spreadsheet_id: str, title: str) -> None:
         with self._lock:
             ss, sheet = self._sheet(spreadsheet_id, title)
             ss.sheets.remove(sheet)
             ss.reindex()
 
+    @_staff_action
     def resize(self, spreadsheet_id: str, tab: str, rows: int | None = None, cols: int | None = None) -> None:
         """Change the grid size (truncating data outside it), like staff
         deleting or adding rows at the bottom."""
@@ -2250,21 +2566,22 @@ class FakeSheetsAPI(LocalServer):
 
     # -- counters ----------------------------------------------------------------
     def reset_counts(self) -> None:
-        """Zero ``reads``/``writes``/``tokens_issued`` and clear ``requests``."""
+        """Zero ``reads``/``writes``/``drive_requests``/``tokens_issued`` and clear ``requests``."""
         with self._lock:
-            self.reads = self.writes = self.tokens_issued = 0
+            self.reads = self.writes = self.drive_requests = self.tokens_issued = 0
             self.requests.clear()
 
     # -- fault injection -----------------------------------------------------------
     def fail_next(self, n: int = 1, status: int = 429, kinds: Iterable[str] = ("read", "write")) -> None:
-        """The next ``n`` requests of the given kinds ("read", "write", "token")
-        fail with ``status`` (Google's error body; 429 carries the quota message).
+        """The next ``n`` requests of the given kinds ("read", "write", "drive",
+        "token") fail with ``status`` (Google's error body; 429 carries the quota
+        message; Drive's carries its ``errors`` list).
         The request is counted but not applied."""
         with self._lock:
             self._fail_rules.append(_FailRule(n, status, frozenset(kinds)))
 
     def fail_randomly(self, rate: float, statuses: Sequence[int] = (429, 500, 503), seed: int = 0) -> None:
-        """Fail each Sheets request (not token requests) with probability
+        """Fail each Sheets or Drive request (not token requests) with probability
         ``rate``, the status drawn from ``statuses``; seeded, so a run is
         reproducible. ``rate=0`` disables it."""
         with self._lock:
@@ -2293,7 +2610,7 @@ class FakeSheetsAPI(LocalServer):
             self._hang_rules.append(_HangRule(n, seconds, after, frozenset(kinds)))
 
     def before_request(self, callback: Callable[[RequestRecord], None] | None) -> None:
-        """Call ``callback(record)`` before each Sheets request is handled
+        """Call ``callback(record)`` before each Sheets or Drive request is handled
         (after authentication and deny_access, before fault injection), in the
         request's server thread and outside the model lock — it may use staff
         actions, e.g. to edit the sheet between the product's read and its
@@ -2303,7 +2620,9 @@ class FakeSheetsAPI(LocalServer):
             self._before = callback
 
     def deny_access(self, denied: bool = True) -> None:
-        """403 PERMISSION_DENIED on every Sheets call (sheet unshared)."""
+        """403 PERMISSION_DENIED on every Sheets call (sheet unshared); Drive
+        then answers files.get 404 "File not found", as it does for a file the
+        caller cannot see."""
         with self._lock:
             self._denied = denied
 
@@ -2317,6 +2636,8 @@ class FakeSheetsAPI(LocalServer):
                 response = self._handle_token(request)
             elif raw_path.startswith("/v4/spreadsheets/"):
                 response = self._handle_sheets(request, raw_path)
+            elif raw_path.startswith("/drive/v3/"):
+                response = self._handle_drive(request, raw_path)
             else:
                 response = _json_response(SheetsError(404, "Method not found.").body(), 404)
         except Exception as exc:  # never let the fake answer with a bare HTML 500
@@ -2344,6 +2665,8 @@ class FakeSheetsAPI(LocalServer):
                 self.reads += 1
             elif kind == "write":
                 self.writes += 1
+            elif kind == "drive":
+                self.drive_requests += 1
         return record
 
     def _take_fault(self, kind: str) -> tuple[_HangRule | None, int | None]:
@@ -2495,7 +2818,69 @@ class FakeSheetsAPI(LocalServer):
         else:  # pragma: no cover - _route only yields the endpoints above
             raise SheetsError(404, "Method not found.")
         self._spreadsheets[ss.spreadsheet_id] = work
+        # Every applied write is a change Drive counts, even one that left the
+        # values as they were ("every change made to the file on the server").
+        self._file_changed(ss.spreadsheet_id)
         return result
+
+    # -- Drive v3 ----------------------------------------------------------------------
+    def _handle_drive(self, request: Request, raw_path: str) -> Response:
+        """files.get, checked in the order Google does: token, API enabled in the
+        project, scope, file visible to the caller, then the answer."""
+        segs = raw_path[len("/drive/v3/"):].split("/")
+        is_files_get = request.method == "GET" and len(segs) == 2 and segs[0] == "files" and segs[1] != ""
+        file_id = unquote(segs[1]) if is_files_get else None
+        route = _Route("drive.files.get" if is_files_get else "unknown", "drive", file_id or "")
+        record = self._record(request, "drive", route, None)
+        record.spreadsheet_id = file_id
+
+        def answer(error: DriveError) -> Response:
+            headers = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'} if error.code == 401 else {}
+            return self._finish(record, _json_response(error.body(), error.code, headers))
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        with self._lock:
+            issued = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+            enabled, denied, callback = self.drive_enabled, self._denied, self._before
+        if issued is None or issued.expires_at <= time.time():
+            return answer(_drive_unauthenticated())
+        if not enabled:
+            return answer(_drive_disabled())
+        if not issued.scopes & (_DRIVE_METADATA_SCOPES | _DRIVE_NARROW_SCOPES):
+            return answer(_drive_scope_error())
+        if file_id is None:
+            return answer(DriveError(404, "Method not found.", "notFound"))
+        if denied or not issued.scopes & _DRIVE_METADATA_SCOPES:
+            return answer(_drive_not_found(file_id))
+        if callback is not None:
+            try:
+                callback(record)  # outside the lock: it may call staff actions
+            except Exception as exc:
+                self.errors.append(exc)
+                return answer(_drive_error_for_status(500))
+
+        hang, status = self._take_fault("drive")
+        if hang is not None and not hang.after and self._stopping.wait(hang.seconds):
+            return answer(_drive_error_for_status(503))
+        if status is not None:
+            response = _json_response(_drive_error_for_status(status).body(), status)
+        else:
+            try:
+                with self._lock:
+                    drive_file = self._files.get(file_id)
+                    if drive_file is None:
+                        raise _drive_not_found(file_id)
+                    # supportsAllDrives / supportsTeamDrives change nothing for a
+                    # file in My Drive; they are accepted and ignored.
+                    resource = drive_file.resource(file_id, self.drive_lag)
+                fields = request.args.get("fields")
+                response = _json_response(select_drive_fields(resource, fields))
+            except DriveError as exc:
+                response = _json_response(exc.body(), exc.code)
+        if hang is not None and hang.after and self._stopping.wait(hang.seconds):
+            return answer(_drive_error_for_status(503))
+        return self._finish(record, response)
 
     # -- token endpoint ----------------------------------------------------------------
     def _handle_token(self, request: Request) -> Response:
