@@ -74,10 +74,16 @@ def test_demo_adds_sample_requests_to_the_local_register_only(runner, staff, sto
     assert len(staff.rows()) == 3
 
 
-def test_every_command_has_help():
-    for command in ["serve", "tick", "set-status", "outbox", "demo"]:
-        result = CliRunner().invoke(cli, [command, "--help"])
-        assert result.exit_code == 0 and "Usage:" in result.output
+def test_every_registered_command_has_its_own_help_in_indonesian():
+    helps = {}
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and result.output.startswith("Penggunaan:"), (name, result.output)
+        assert command.help and command.help.strip() in " ".join(result.output.split()), name
+        helps[name] = command.help
+    assert len(set(helps.values())) == len(helps), "two commands share one help text"
+    assert {"serve", "tick", "sync", "init-sheet", "doctor", "setup", "set-status", "outbox", "poster", "rekap",
+            "panduan", "demo"} <= set(helps)
 
 
 def test_a_bad_configuration_value_stops_with_one_line_naming_it(tmp_path, monkeypatch):

@@ -23,7 +23,7 @@ from pondok_sheets.register.complaints import (
 )
 from pondok_sheets.register.table import Table
 from pondok_sheets.register.tickets import is_ticket_shaped, normalize_ticket
-from pondok_sheets.register.validation import InvalidInput
+from pondok_sheets.errors import InvalidInput
 
 FORM = {"kategori": "Jalan dan jembatan", "isi": "Jembatan di RT 03 berlubang, berbahaya untuk motor.",
         "lokasi": "Dekat masjid Al-Ikhlas, Dusun Krajan"}

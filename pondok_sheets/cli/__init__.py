@@ -6,11 +6,13 @@
 """
 from __future__ import annotations
 
+from .. import i18n
 from . import admin, commands  # noqa: F401  (their commands join the group)
 from .group import cli
 from .setup_wizard import setup
 
 cli.add_command(setup)
+i18n.localize_usage(cli)  # [OPSI], PERINTAH [ARGUMEN]..., as staff read them
 
 __all__ = ["cli", "main"]
 

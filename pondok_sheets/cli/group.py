@@ -8,10 +8,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
+from .. import i18n
 from ..errors import ConfigError, PondokError
 from ..office import Office
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Before any command is declared: click fixes some of its words (the --help text) at declaration.
+i18n.install()
 
 
 class StaffError(click.ClickException):

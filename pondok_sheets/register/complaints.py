@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from ..errors import InvalidInput, TicketSpaceExhausted
 from .calendar import working_days_between
 from .model import TabSpec
-from .stats import parse_day
-from .tickets import ALPHABET, CODE_LENGTH, TicketSpaceExhausted, new_ticket
+from .stamps import parse_day
+from .tickets import ALPHABET, CODE_LENGTH, new_ticket
 from .validation import (
-    InvalidInput,
     Phone,
     check_phone,
     clean_text,

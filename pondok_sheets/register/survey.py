@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .model import TabSpec
-from .stats import parse_day
+from .stamps import parse_day
 from .validation import clean_text, neutralize, unneutralize
 
 SUGGESTION_MAX = 500
