@@ -15,6 +15,8 @@ from dotenv import dotenv_values
 
 from .errors import ConfigError
 from .register.forms import parse_overrides
+from .register.letter_numbers import DEFAULT_FORMAT, check_format
+from .register.model import Status
 from .register.validation import Phone, parse_phone
 
 WA_PROVIDERS = ("console", "cloud", "links")
@@ -56,6 +58,22 @@ class Settings:
     form_tab: str = ""  # the linked Google Form's responses tab; empty: found by its timestamp header
     form_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the office's own question titles
     sheets_api_url: str = ""  # only for tests: where the fake Sheets API listens
+    # The letter (issue 14): the kop surat, when letters are drafted, their numbers and links.
+    kabupaten: str = ""
+    kecamatan: str = ""
+    kode_desa: str = ""
+    office_address: str = ""
+    head_name: str = ""
+    letter_status: str = "Diproses"  # drafted when a request reaches this status; "" = only `surat TIKET`
+    letter_format: str = DEFAULT_FORMAT
+    letter_restart: str = "tahun"
+    letter_link_days: int = 30
+    letter_dir: Path | None = None  # the office's own .docx templates; None: <data_dir>/surat
+
+    @property
+    def templates_dir(self) -> Path:
+        """Where the office's own letter templates (`<KODE>.docx`) are looked for."""
+        return self.letter_dir or self.data_dir / "surat"
 
     @property
     def uses_google(self) -> bool:
@@ -153,6 +171,29 @@ def _form_fields(value: str) -> dict[str, tuple[str, ...]]:
     return parse_overrides(value)
 
 
+def _status(value: str) -> str:
+    if not value.strip():
+        return ""
+    status = Status.parse(value)
+    if status is None:
+        raise ValueError(f"salah satu status: {Status.names()}, atau kosong")
+    return status.value
+
+
+def _restart(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("tahun", "bulan", "tidak"):
+        raise ValueError("tahun, bulan atau tidak")
+    return value
+
+
+def _number_format(value: str) -> str:
+    problems = check_format(value, "tidak")
+    if problems:
+        raise ValueError(problems[0])
+    return value.strip()
+
+
 def _path(value: str) -> Path:
     return Path(value.strip()).expanduser()
 
@@ -190,6 +231,16 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_FORM_TAB": ("form_tab", _text),
     "PONDOK_FORM_FIELDS": ("form_fields", _form_fields),
     "PONDOK_SHEETS_API_URL": ("sheets_api_url", _url),
+    "PONDOK_KABUPATEN": ("kabupaten", _text),
+    "PONDOK_KECAMATAN": ("kecamatan", _text),
+    "PONDOK_KODE_DESA": ("kode_desa", _text),
+    "PONDOK_OFFICE_ADDRESS": ("office_address", _text),
+    "PONDOK_HEAD_NAME": ("head_name", _text),
+    "PONDOK_LETTER_STATUS": ("letter_status", _status),
+    "PONDOK_LETTER_FORMAT": ("letter_format", _number_format),
+    "PONDOK_LETTER_RESTART": ("letter_restart", _restart),
+    "PONDOK_LETTER_LINK_DAYS": ("letter_link_days", _int(1)),
+    "PONDOK_LETTER_DIR": ("letter_dir", _path),
 }
 
 

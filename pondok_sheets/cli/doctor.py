@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from ..errors import MissingHeader, StoreError
 from ..flow.form_import import find_form_tab
+from ..flow.letters import template_problems
 from ..messengers.graph import OPERATOR, GraphError
 from ..office import Office
 from ..register.forms import TICKET, map_columns
@@ -50,6 +51,21 @@ def examine(office: Office) -> list[Finding]:
                                  "wa.me lalu mencentang Terkirim."))
     else:
         found += _cloud(office)
+    return found + _letters(office)
+
+
+def _letters(office: Office) -> list[Finding]:
+    """Every active service's letter: its Isian, its template (the office's own or built-in), its number format."""
+    found = []
+    for service in office.state.meta.services():
+        problems = template_problems(office, service)
+        found += [Finding(FAIL, p) for p in problems]
+    if not found:
+        found.append(Finding(OK, f"Templat surat semua layanan bisa dipakai (templat kantor di "
+                                 f"{office.settings.templates_dir})."))
+    if not office.settings.kabupaten or not office.settings.head_name:
+        found.append(Finding(WARN, "PONDOK_KABUPATEN atau PONDOK_HEAD_NAME belum diisi: kop dan tanda tangan "
+                                   "surat akan kosong."))
     return found
 
 

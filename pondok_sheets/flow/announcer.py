@@ -188,6 +188,7 @@ class Announcer:
             "layanan": service_name(self.services, request.service), "status": status.value,
             "catatan": unneutralize(request.note), "desa": self.village,
             "tautan": self.links.ticket(request.ticket),
+            "nomor_surat": unneutralize(request.letter_number),
         }
         return Notice(to=phone, text=render(self.wording[wording or status], values), kind=kind,
                       ticket=request.ticket, status=status.value, params=template_params(values), ref=ref)

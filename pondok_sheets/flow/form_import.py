@@ -14,6 +14,7 @@ from ..office import Office
 from ..register.catalog import find_service
 from ..register.forms import (
     TICKET,
+    title_key,
     FormColumns,
     is_responses_tab,
     map_columns,
@@ -45,6 +46,16 @@ def find_form_tab(office: Office) -> str:
     return found
 
 
+def field_answers(table: Table, row_number: int, service: Service | None) -> dict[str, str]:
+    """The service's own fields answered in this response, each found by its question title (the label)."""
+    if service is None or not service.fields:
+        return {}
+    row = table.rows[row_number - 2]
+    by_title = {title_key(h): h for h in table.headers if h}
+    return {f.key: table.cell(row, by_title[title_key(f.label)]) for f in service.fields
+            if title_key(f.label) in by_title}
+
+
 def import_responses(office: Office, table: Table, requests: list[Request], stamp: str,
                      services: list[Service]) -> list[CellWrite]:
     """Queue every response not yet imported; returns the ticket writes for the responses tab."""
@@ -61,7 +72,8 @@ def import_responses(office: Office, table: Table, requests: list[Request], stam
         ticket = office.state.queue.walkin_ticket(response.fingerprint, issue_ticket(office))
         answers = response.answers
         service = find_service(services, answers.get("layanan", ""))
-        values, errors = check({**answers, "setuju": answers.get("setuju") or "ya"}, service)
+        asked = field_answers(table, response.row, service)
+        values, errors = check({**asked, **answers, "setuju": answers.get("setuju") or "ya"}, service, asked)
         earlier = landed.get((response.received, values["Nama"].casefold()))
         if earlier:
             ticket = earlier

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 import phonenumbers
@@ -10,6 +10,7 @@ import phonenumbers
 from ..errors import InvalidInput
 from ..office import Office
 from ..register.catalog import find_service
+from ..register.fields import check_answers, format_rincian
 from ..register.model import Channel, Service, Status
 from ..register.stamps import format_stamp
 from ..register.tickets import new_ticket
@@ -33,11 +34,13 @@ def staff_phone(phone: Phone) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[str, str], dict[str, str]]:
+def check(fields: Mapping[str, object], service: Service | None,
+          asked: Collection[str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """Register values for a submission, and one message per bad field (empty when all is well).
 
     Values of bad fields are kept as typed (cleaned), so a channel that must not drop a
-    response (a Google Form) can still store it for staff to follow up.
+    response (a Google Form) can still store it for staff to follow up. `asked`: the service
+    fields the channel asked at all (a Google Form may lack a question); None means all.
     """
     errors: dict[str, str] = {}
     if service is None or not service.active:
@@ -63,6 +66,13 @@ def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[s
         "WhatsApp": staff_phone(phone) if phone else neutralize(clean_text(fields.get("wa"))),
         "Keterangan": neutralize(details),
     }
+    if service is not None and service.fields:
+        specs = [f for f in service.fields if asked is None or f.key in asked]
+        answers, field_errors = check_answers(specs, fields)
+        errors.update(field_errors)
+        # A bad answer is kept as typed in Rincian, like the other cells, for staff to follow up.
+        kept = {**{f.key: clean_text(fields.get(f.key)) for f in specs if f.key in field_errors}, **answers}
+        values["Rincian"] = format_rincian(service.fields, kept)
     return values, errors
 
 

@@ -42,7 +42,7 @@ from ..register.model import (
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import mask_name, unneutralize
-from . import delivery
+from . import delivery, letters
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .form_import import form_tab, import_responses
 from .inbox import process_inbox
@@ -121,6 +121,7 @@ class SyncCycle:
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.since = self.state.snapshot.status_since()  # read once: for the settle delay, then for the history
         self.deliveries = delivery.Deliveries([], [])
+        self.letters = letters.Drafting()
 
     def run(self) -> CycleReport:
         """Do the whole cycle; errors from the register end it with `report.error` set."""
@@ -169,6 +170,8 @@ class SyncCycle:
             for request, value in ticks.notified:
                 self._write(request, "Notifikasi", value)
             self._amend_log(ticks.log_writes)
+        self.letters = letters.draft_letters(self.office, reading.tables, reading.requests, reading.announcer.services,
+                                             new_rows, self.now, self._write, self.report.warnings)
         return new_rows
 
     def announce(self, reading: Reading, new_rows: list[dict[str, str]]) -> None:
@@ -221,6 +224,7 @@ class SyncCycle:
             if self.report.unplaced:
                 log.warning("%d cell writes found no row this cycle; retried next sync", self.report.unplaced)
             self.state.sent.clean_deliveries(self.deliveries.ids)
+            self.letters.landed(self.office, missed)
         if new_rows:
             self.office.store.append(PERMOHONAN.name, new_rows)
             writes_done += 1

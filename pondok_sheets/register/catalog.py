@@ -4,8 +4,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from .field_defaults import DEFAULT_FIELDS
 from .model import Service
 from .validation import is_yes
+
+NO_FIELDS = "-"  # an Isian cell holding only this: the service asks nothing beyond name and NIK
 
 # Seeded into Layanan on first start; staff edit it there. Requirements are written as
 # residents read them on the form and the poster.
@@ -34,6 +37,22 @@ DEFAULT_SERVICES: tuple[Service, ...] = (
         "Surat keterangan kematian dari rumah sakit atau RT", "Fotokopi KTP pelapor"), 1),
 )
 
+def _with_defaults(services: tuple[Service, ...]) -> tuple[Service, ...]:
+    return tuple(Service(**{**s.__dict__, "isian": DEFAULT_FIELDS.get(s.code, "")}) for s in services)
+
+
+DEFAULT_SERVICES = _with_defaults(DEFAULT_SERVICES)
+
+
+def isian_of(code: str, cell: str) -> str:
+    """The Isian text a service uses: an empty cell (or a sheet without the column) means the
+    built-in fields of a built-in service, so offices upgrading get letters without retyping."""
+    cell = str(cell or "").strip()
+    if cell == NO_FIELDS:
+        return ""
+    return cell or DEFAULT_FIELDS.get(code.upper(), "")
+
+
 def split_requirements(text: str) -> tuple[str, ...]:
     """Requirements typed one per line or separated by semicolons."""
     parts = re.split(r"[\n;]+", text)
@@ -46,6 +65,7 @@ def service_to_row(service: Service) -> dict[str, str]:
         "Kode": service.code, "Layanan": service.name,
         "Persyaratan": "\n".join(service.requirements), "Lama (hari)": str(service.days),
         "Aktif": "Ya" if service.active else "Tidak", "Formulir": service.form_url,
+        "Isian": service.isian or NO_FIELDS, "Kode Surat": service.letter_code, "Format Nomor": service.number_format,
     }
 
 
@@ -74,6 +94,9 @@ def services_from_rows(rows: list[Mapping[str, str]]) -> list[Service]:
             days=int(days_text) if days_text else 0,
             active=is_yes(row.get("Aktif", "Ya")) or not str(row.get("Aktif", "")).strip(),
             form_url=str(row.get("Formulir", "")).strip(),
+            isian=isian_of(code, row.get("Isian", "")),
+            letter_code=str(row.get("Kode Surat", "")).strip(),
+            number_format=str(row.get("Format Nomor", "")).strip(),
         ))
     return services
 

@@ -31,13 +31,14 @@ DEFAULT_TITLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _title_key(text: str) -> str:
+def title_key(text: str) -> str:
+    """How a question title is compared: case and spaces ignored, a trailing '*' or '(wajib)' dropped."""
     return header_key(re.sub(r"\s*(\*|\(wajib\))\s*$", "", str(text), flags=re.IGNORECASE))
 
 
 def is_responses_tab(table: Table) -> bool:
     """True for a tab Google Forms writes: its first header is the timestamp."""
-    return bool(table.headers) and _title_key(table.headers[0]) in {_title_key(h) for h in TIMESTAMP_HEADERS}
+    return bool(table.headers) and title_key(table.headers[0]) in {title_key(h) for h in TIMESTAMP_HEADERS}
 
 
 def parse_overrides(text: str) -> dict[str, tuple[str, ...]]:
@@ -67,11 +68,11 @@ class FormColumns:
 
 def map_columns(table: Table, overrides: Mapping[str, tuple[str, ...]] = {}) -> FormColumns:
     """Match the form's question titles to register fields; the office's own titles come first."""
-    by_key = {_title_key(h): h for h in table.headers if h}
+    by_key = {title_key(h): h for h in table.headers if h}
     fields: dict[str, str] = {}
     for field, titles in DEFAULT_TITLES.items():
         for title in overrides.get(field, ()) + titles:
-            header = by_key.get(_title_key(title))
+            header = by_key.get(title_key(title))
             if header and header not in fields.values():
                 fields[field] = header
                 break

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .model import Status
 from .validation import Phone
 
-PLACEHOLDERS = ("nama", "tiket", "layanan", "status", "catatan", "desa", "tautan")
+PLACEHOLDERS = ("nama", "tiket", "layanan", "status", "catatan", "desa", "tautan", "nomor_surat")
 
 # Default wording per status, seeded into the Pesan tab where staff may change it.
 # A line whose placeholder comes out empty (usually {catatan}) is left out.
@@ -32,6 +32,7 @@ DEFAULT_WORDING: dict[Status, str] = {
     Status.SIAP_DIAMBIL: (
         "Halo {nama}, surat untuk permohonan {layanan} (tiket {tiket}) sudah siap diambil "
         "di kantor desa pada jam kerja. Bawa KTP asli dan sebutkan nomor tiket.\n"
+        "Nomor surat: {nomor_surat}\n"
         "Catatan petugas: {catatan}\n"
         "— Kantor Desa {desa}"
     ),

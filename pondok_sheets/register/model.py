@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
+
+from .fields import Field, FieldSpecError, parse_fields
 
 
 class Status(str, Enum):
@@ -45,14 +48,25 @@ class TabSpec:
 
     name: str
     headers: tuple[str, ...]
+    optional: tuple[str, ...] = ()  # among `headers`: created by init-sheet, but a sheet lacking them still works
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The headers the sync cannot work without."""
+        return tuple(h for h in self.headers if h not in self.optional)
 
 
+# The letter (issue 14): an office upgrading without init-sheet may lack these columns.
+LETTER_COLUMNS = ("Rincian", "Nomor Surat", "Surat")
+SERVICE_LETTER_COLUMNS = ("Isian", "Kode Surat", "Format Nomor")
 PERMOHONAN = TabSpec(
     "Permohonan",
     ("Tiket", "Masuk", "Saluran", "Layanan", "Nama", "NIK", "WhatsApp",
-     "Keterangan", "Status", "Catatan", "Diperbarui", "Notifikasi"),
+     "Keterangan", "Status", "Catatan", "Diperbarui", "Notifikasi") + LETTER_COLUMNS,
+    LETTER_COLUMNS,
 )
-LAYANAN = TabSpec("Layanan", ("Kode", "Layanan", "Persyaratan", "Lama (hari)", "Aktif", "Formulir"))
+LAYANAN = TabSpec("Layanan", ("Kode", "Layanan", "Persyaratan", "Lama (hari)", "Aktif", "Formulir")
+                  + SERVICE_LETTER_COLUMNS, SERVICE_LETTER_COLUMNS)
 PESAN = TabSpec("Pesan", ("Status", "Pesan"))
 LOG = TabSpec("Log", ("Waktu", "Tiket", "Kepada", "Jenis", "Saluran", "Isi", "Hasil", "ID Pesan"))
 
@@ -76,6 +90,27 @@ class Service:
     days: int
     active: bool = True
     form_url: str = ""
+    isian: str = ""  # the Isian cell as staff wrote it (see register/fields.py); "" for none
+    letter_code: str = ""  # Kode Surat: the classification code in the letter number ("" → 470)
+    number_format: str = ""  # Format Nomor ("" → PONDOK_LETTER_FORMAT)
+
+    @property
+    def fields(self) -> tuple["Field", ...]:
+        """The extra fields residents answer for this service; none when the Isian cell is unreadable."""
+        return _fields(self.isian)[0]
+
+    @property
+    def field_problems(self) -> tuple[str, ...]:
+        """What is wrong with the Isian cell, for doctor and the sync report."""
+        return _fields(self.isian)[1]
+
+
+@lru_cache(maxsize=256)
+def _fields(isian: str) -> tuple[tuple[Field, ...], tuple[str, ...]]:
+    try:
+        return parse_fields(isian), ()
+    except FieldSpecError as error:
+        return (), tuple(error.problems)
 
 
 @dataclass(frozen=True)
@@ -106,6 +141,9 @@ class Request:
     note: str = ""
     updated: str = ""
     notified: str = ""
+    rincian: str = ""
+    letter_number: str = ""
+    letter_link: str = ""
     row: int = 0  # where it was at read time: a hint only, never an identity
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -115,4 +153,5 @@ REQUEST_FIELDS: dict[str, str] = {
     "Tiket": "ticket", "Masuk": "received", "Saluran": "channel", "Layanan": "service",
     "Nama": "name", "NIK": "nik", "WhatsApp": "whatsapp", "Keterangan": "details",
     "Status": "status", "Catatan": "note", "Diperbarui": "updated", "Notifikasi": "notified",
+    "Rincian": "rincian", "Nomor Surat": "letter_number", "Surat": "letter_link",
 }

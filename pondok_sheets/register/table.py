@@ -46,7 +46,7 @@ class Table:
 
     def require(self, spec: TabSpec) -> None:
         """Raise MissingHeader for the first header of `spec` this tab lacks."""
-        for header in spec.headers:
+        for header in spec.required:
             if self.column(header) is None:
                 raise MissingHeader(self.name, header)
 

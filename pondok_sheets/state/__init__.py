@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .db import Database
 from .ledger import Ledger
+from .letters import LetterBook
 from .outbox import ConsoleOutbox, PendingLog
 from .queue import IntakeQueue, QueuedRequest
 from .snapshot import JobClock, Meta, Snapshot
@@ -49,6 +50,7 @@ class State:
         self.chats = ChatBook(self.db)
         self.sent = SentLog(self.db)
         self.links = LinkQueue(self.db)
+        self.letters = LetterBook(self.db)
 
     def purge(self, now: datetime) -> None:
         """Drop personal data past its keeping time."""

@@ -55,6 +55,10 @@ MIGRATIONS: tuple[str, ...] = (
     RELEASE_1,
     # 2: a cheap fingerprint of each contact's cells as typed, so a sync re-parses only numbers that changed.
     "ALTER TABLE wa_contacts ADD COLUMN typed TEXT NOT NULL DEFAULT ''",
+    # 3: letters given (issue 14), for /verifikasi without Google and so no number is given twice.
+    """CREATE TABLE IF NOT EXISTS letters (
+        code TEXT PRIMARY KEY, ticket TEXT NOT NULL, number TEXT NOT NULL, service TEXT NOT NULL,
+        issued TEXT NOT NULL, name TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)""",
 )
 
 

@@ -34,7 +34,7 @@ def apply(kode: str):
     service = next((s for s in office().state.meta.services() if s.code.casefold() == kode.casefold()), None)
     if service is None:
         abort(404, description="Layanan itu tidak ada atau sedang tidak dibuka.")
-    values = {f: request.form.get(f, "") for f in FORM_FIELDS}
+    values = {f: request.form.get(f, "") for f in FORM_FIELDS + tuple(s.key for s in service.fields)}
     errors: dict[str, str] = {}
     if request.method == "POST" and request.form.get(HONEYPOT):
         log.info("form refused: honeypot filled")

@@ -1,7 +1,8 @@
 """The WhatsApp conversation that takes a request, in Bahasa Indonesia.
 
     menu ─ choose a service (number, code, name or list reply)
-         ─ nama ─ NIK ─ keterangan ─ summary ─ YA → the same intake as the web form
+         ─ nama ─ NIK ─ the service's own fields, in order ─ keterangan ─ summary ─ YA → the same
+           intake as the web form
     CEK <tiket> at any time; BATAL always cancels; a photo gets a polite reply.
 
 The conversation lives in local state, survives a restart and ends after 30 minutes idle.
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 from ..errors import InvalidInput
 from ..register.catalog import find_service, service_name
+from ..register.fields import Field, check_answers
 from ..register.links import Links
 from ..register.model import PublicStatus, Service
 from ..register.tickets import normalize_ticket
@@ -118,8 +120,49 @@ class Chat:
         nik, error = check_nik(text)
         if error:
             return [(f"{error} Silakan ketik NIK Anda lagi.", ())]
-        self.chats.save(incoming.phone.e164, "keterangan", {**data, "nik": nik}, now)
-        return [("Untuk keperluan apa surat ini? Ketik - bila tidak ada keterangan.", ())]
+        return self._next_field(incoming, {**data, "nik": nik, "isian": {}}, now)
+
+    def _step_isian(self, incoming: Incoming, text: str, data: dict[str, Any], now: datetime):
+        fields = self._fields(data)
+        answered = dict(data.get("isian", {}))
+        spec = next((f for f in fields if f.key not in answered), None)
+        if spec is None:
+            return self._next_field(incoming, data, now)
+        typed = incoming.reply_id.split(":", 1)[1] if incoming.reply_id.startswith("isian:") else text
+        if spec.kind == "pilihan" and typed.isdigit() and 1 <= int(typed) <= len(spec.choices):
+            typed = spec.choices[int(typed) - 1]
+        if not spec.required and typed.casefold() in NONE:
+            typed = ""
+        values, errors = check_answers([spec], {spec.key: typed})
+        if errors:
+            return [(f"{errors[spec.key]} Silakan coba lagi.", ()), self._question(spec)]
+        answered[spec.key] = values.get(spec.key, "")
+        return self._next_field(incoming, {**data, "isian": answered}, now)
+
+    def _next_field(self, incoming: Incoming, data: dict[str, Any], now: datetime):
+        """Ask the first of the service's fields not yet answered, then the keterangan."""
+        spec = next((f for f in self._fields(data) if f.key not in data.get("isian", {})), None)
+        if spec is None:
+            self.chats.save(incoming.phone.e164, "keterangan", data, now)
+            return [("Untuk keperluan apa surat ini? Ketik - bila tidak ada keterangan.", ())]
+        self.chats.save(incoming.phone.e164, "isian", data, now)
+        return [self._question(spec)]
+
+    def _fields(self, data: dict[str, Any]) -> tuple[Field, ...]:
+        service = find_service(self.desk.services(active_only=False), data.get("service", ""))
+        return service.fields if service else ()
+
+    @staticmethod
+    def _question(spec: Field) -> tuple[str, tuple[tuple[str, str], ...]]:
+        text = f"{spec.label}?"
+        if spec.kind == "pilihan":
+            text += " Balas dengan nomornya:\n" + "\n".join(f"{i}. {c}" for i, c in enumerate(spec.choices, 1))
+        elif spec.kind == "tanggal":
+            text += " (contoh: 17-08-1990)"
+        if not spec.required:
+            text += "\nKetik - bila tidak ada."
+        choices = tuple((f"isian:{c}", c[:24]) for c in spec.choices) if spec.kind == "pilihan" else ()
+        return text, choices
 
     def _step_keterangan(self, incoming: Incoming, text: str, data: dict[str, Any], now: datetime):
         details, error = check_details("" if text.casefold() in NONE else text)
@@ -133,7 +176,7 @@ class Chat:
         answer = (incoming.reply_id or text).casefold()
         if not is_yes(answer):
             return [("Balas YA untuk mengirim, atau BATAL untuk membatalkan.", ()), self._summary(data)]
-        fields = {"nama": data["nama"], "nik": data["nik"], "wa": incoming.phone.e164,
+        fields = {**data.get("isian", {}), "nama": data["nama"], "nik": data["nik"], "wa": incoming.phone.e164,
                   "keterangan": data.get("keterangan", ""), "setuju": "ya"}
         try:
             ticket = self.desk.submit(data["service"], fields, now)
@@ -159,7 +202,9 @@ class Chat:
     def _summary(self, data: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
         name = service_name(self.desk.services(active_only=False), data["service"])
         nik = mask_nik(data["nik"])
-        return (f"Periksa permohonan Anda:\n- Layanan: {name}\n- Nama: {data['nama']}\n- NIK: {nik}\n"
+        answers = data.get("isian", {})
+        extra = "".join(f"- {f.label}: {answers[f.key]}\n" for f in self._fields(data) if answers.get(f.key))
+        return (f"Periksa permohonan Anda:\n- Layanan: {name}\n- Nama: {data['nama']}\n- NIK: {nik}\n{extra}"
                 f"- Keterangan: {data.get('keterangan') or '-'}\n\n"
                 f"Dengan membalas YA, Anda setuju data pribadi Anda dipakai Kantor Desa {self.village} "
                 "hanya untuk memproses permohonan ini (UU PDP). Balas YA untuk mengirim atau BATAL.",

@@ -1,0 +1,280 @@
+"""The letter: drafted in the sync (or by `surat TIKET`), numbered from the register, served on demand.
+
+Nothing of a letter is kept but three cells of its row: Rincian (the answers), Nomor Surat
+and Surat (the signed staff link, which also carries the letter's date). The .docx is
+rendered again from the register whenever the link is opened, so a host that loses its
+disk loses no letter. The sync drafts with no Google request of its own: the numbers
+come from the one read, the cells go out in the one batched write.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from ..config import ensure_secret_key
+from ..documents.letters import (
+    LetterTemplateError,
+    VillageHeader,
+    builtin_template,
+    check_template,
+    letter_context,
+    render_letter,
+    to_pdf,
+)
+from ..errors import UnknownTicket
+from ..office import Office
+from ..register.catalog import find_service, services_from_rows
+from ..register.changes import read_requests, read_told
+from ..register.dates import long_date
+from ..register.fields import parse_rincian
+from ..register.letter_codes import LinkError, sign, verification_code, verify
+from ..register.letter_numbers import DEFAULT_KODE, NumberBook, NumberFormatError
+from ..register.model import LAYANAN, PERMOHONAN, Request, Service, Status
+from ..register.table import CellWrite, RowKey, Table
+from ..register.tickets import normalize_ticket
+from ..register.validation import mask_name, unneutralize
+from ..state.letters import LetterRecord
+
+log = logging.getLogger(__name__)
+DATE_MARK = "~"  # the signed link names "TICKET~YYYYMMDD": the request and the letter's date
+
+
+def village_header(office: Office) -> VillageHeader:
+    """The kop surat from the settings."""
+    s = office.settings
+    return VillageHeader(s.kabupaten, s.kecamatan, s.village, s.office_address, s.head_name)
+
+
+def template_path(office: Office, service: Service) -> Path | None:
+    """The office's own `<KODE>.docx` when there is one, else the built-in; None for neither."""
+    own = office.settings.templates_dir / f"{service.code.upper()}.docx"
+    if own.is_file():
+        return own
+    builtin = builtin_template(service.code)
+    return builtin if builtin.is_file() else None
+
+
+def template_problems(office: Office, service: Service) -> list[str]:
+    """Why this service's letter cannot be drafted (template, Isian, number format); empty when it can."""
+    problems = [f"Isian layanan {service.code}: {p}" for p in service.field_problems]
+    path = template_path(office, service)
+    if path is None:
+        problems.append(f"Layanan {service.code} belum punya templat surat: taruh {service.code.upper()}.docx "
+                        f"di {office.settings.templates_dir}.")
+    else:
+        problems += [f"Templat {path.name}: {p}" for p in check_template(path, service.fields)]
+    try:
+        NumberBook(service.number_format or office.settings.letter_format, [], restart=office.settings.letter_restart)
+    except NumberFormatError as error:
+        problems.append(f"Format Nomor layanan {service.code}: {error}")
+    return problems
+
+
+def letter_link(office: Office, ticket: str, issued: date, now: datetime) -> str:
+    """The staff-only link to the letter: signed, naming the request and its date, expiring."""
+    expires = now + timedelta(days=office.settings.letter_link_days)
+    token = sign(ensure_secret_key(office.settings), f"{ticket}{DATE_MARK}{issued:%Y%m%d}", expires)
+    return f"{office.links.base}/surat/{token}"
+
+
+def read_token(office: Office, token: str, now: datetime) -> tuple[str, date]:
+    """The ticket and letter date a valid link names; raises LinkError otherwise."""
+    named = verify(ensure_secret_key(office.settings), token, now)
+    ticket, _, day = named.partition(DATE_MARK)
+    try:
+        return ticket, datetime.strptime(day, "%Y%m%d").date()
+    except ValueError:
+        raise LinkError("tampered", "Tautan telah diubah.") from None
+
+
+def issued_date(link_cell: str) -> date | None:
+    """The letter's date as its Surat cell records it (unsigned here: the register is the office's own)."""
+    token = link_cell.strip().rsplit("/", 1)[-1]
+    day = token.split(".", 1)[0].partition(DATE_MARK)[2]
+    try:
+        return datetime.strptime(day, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def record_of(office: Office, request: Request, services: Iterable[Service]) -> LetterRecord:
+    """What /verifikasi may show of a letter: never the NIK, the phone or the Rincian."""
+    number = unneutralize(request.letter_number)
+    issued = issued_date(request.letter_link)
+    service = find_service(list(services), request.service)
+    return LetterRecord(verification_code(ensure_secret_key(office.settings), request.ticket, number),
+                        request.ticket, number, service.name if service else request.service,
+                        long_date(issued) if issued else "", mask_name(unneutralize(request.name)),
+                        Status.parse(request.status) == Status.DITOLAK)
+
+
+def is_due(request: Request, draft_status: str) -> bool:
+    """Drafted now: it reached the office's drafting status, or is about to be told it is ready to collect."""
+    if not request.ticket or request.letter_number:
+        return False
+    status = Status.parse(request.status)
+    if draft_status and status is not None and status.value == draft_status:
+        return True
+    # The Siap Diambil message carries the number, so a row that skipped the drafting status gets one first.
+    return bool(draft_status) and status == Status.SIAP_DIAMBIL and read_told(request.notified).status != status
+
+
+@dataclass
+class Drafting:
+    """The letters one run drafted; recorded locally only once their cells landed in the register."""
+
+    drafted: list[tuple[Request, LetterRecord]] = field(default_factory=list)
+
+    def landed(self, office: Office, missed: Iterable[CellWrite]) -> None:
+        """Keep the letters whose number reached the register (a missed write is drafted again next time)."""
+        lost = {w.key.ticket for w in missed if w.column == "Nomor Surat"}
+        office.state.letters.save(r for q, r in self.drafted if q.ticket not in lost)
+
+
+class Drafter:
+    """Numbers and links for the requests of one read; every number given counts for the next."""
+
+    def __init__(self, office: Office, requests: list[Request], services: list[Service], now: datetime):
+        self.office, self.services, self.now = office, services, now
+        self.existing = [unneutralize(r.letter_number) for r in requests if r.letter_number]
+        self.existing += office.state.letters.numbers()  # a number whose row staff deleted stays taken
+        self.books: dict[str, NumberBook] = {}
+        self.checked: dict[str, list[str]] = {}
+
+    def draft(self, request: Request) -> tuple[dict[str, str], LetterRecord] | str:
+        """The cells to write for one letter, or why it cannot be drafted (the row is left as it was)."""
+        service = find_service(self.services, request.service)
+        if service is None:
+            return f"Surat {request.ticket} tidak dibuat: layanan '{request.service}' tidak ada di tab Layanan."
+        if service.code not in self.checked:
+            self.checked[service.code] = template_problems(self.office, service)
+        if self.checked[service.code]:
+            return f"Surat {request.ticket} tidak dibuat: " + " ".join(self.checked[service.code])
+        fmt = service.number_format or self.office.settings.letter_format
+        if fmt not in self.books:
+            self.books[fmt] = NumberBook(fmt, self.existing, kode_desa=self.office.settings.kode_desa,
+                                         restart=self.office.settings.letter_restart)
+        today = self.now.date()
+        number = self.books[fmt].take(service.letter_code or DEFAULT_KODE, today)
+        request.letter_number = number
+        request.letter_link = letter_link(self.office, request.ticket, today, self.now)
+        return ({"Nomor Surat": number, "Surat": request.letter_link},
+                record_of(self.office, request, self.services))
+
+
+def draft_letters(office: Office, tables: dict[str, Table], requests: list[Request], services: list[Service],
+                  new_rows: list[dict[str, str]], now: datetime, write: Callable[[Request, str, str], None],
+                  warnings: list[str]) -> Drafting:
+    """The sync's part: index the letters the register holds, draft those now due, fit new rows to the tab."""
+    table = tables[PERMOHONAN.name]
+    if table.column("Rincian") is None:  # an office that upgraded without init-sheet: keep the answers readable
+        for row in new_rows:
+            if row.get("Rincian"):
+                row["Keterangan"] = "\n".join(filter(None, (row.get("Keterangan", ""), row.pop("Rincian"))))
+            row.pop("Rincian", None)
+    office.state.letters.save(record_of(office, r, services) for r in requests if r.ticket and r.letter_number)
+    drafting = Drafting()
+    due = [r for r in requests if is_due(r, office.settings.letter_status)]
+    if not due:
+        return drafting
+    missing = [h for h in ("Nomor Surat", "Surat") if table.column(h) is None]
+    if missing:
+        warnings.append(f"surat belum dibuat: kolom {', '.join(missing)} belum ada di tab Permohonan. "
+                        "Jalankan: python main.py init-sheet")
+        return drafting
+    drafter = Drafter(office, requests, services, now)
+    for request in due:
+        result = drafter.draft(request)
+        if isinstance(result, str):
+            if result not in warnings:
+                warnings.append(result)
+            continue
+        cells, record = result
+        for header, value in cells.items():
+            write(request, header, value)
+        drafting.drafted.append((request, record))
+    return drafting
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A rendered letter for the staff link."""
+
+    filename: str
+    docx: bytes
+    number: str
+
+
+def _read_register(office: Office) -> tuple[list[Request], list[Service], Table]:
+    tables = office.store.read([PERMOHONAN.name, LAYANAN.name])
+    table = tables[PERMOHONAN.name]
+    services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers)])
+    return read_requests(table), services, table
+
+
+def draft_ticket(office: Office, ticket: str, now: datetime) -> tuple[str, str]:
+    """`surat TIKET`: draft (or give a fresh link to) one letter now; returns (number, link).
+
+    The caller holds the run lock, so no sync or second command computes a number meanwhile.
+    Raises UnknownTicket, or LetterTemplateError with the reason the letter cannot be drafted.
+    """
+    ticket = normalize_ticket(ticket, office.settings.ticket_prefix)
+    requests, services, table = _read_register(office)
+    request = next((r for r in requests if r.ticket == ticket), None)
+    if request is None:
+        raise UnknownTicket(ticket)
+    missing = [h for h in ("Nomor Surat", "Surat") if table.column(h) is None]
+    if missing:
+        raise LetterTemplateError(f"Kolom {', '.join(missing)} belum ada di tab Permohonan. "
+                                  "Jalankan: python main.py init-sheet")
+    if request.letter_number:  # never a second number: only a fresh link, keeping the letter's date
+        issued = issued_date(request.letter_link) or now.date()
+        cells = {"Surat": letter_link(office, ticket, issued, now)}
+        request.letter_link = cells["Surat"]
+        record = record_of(office, request, services)
+    else:
+        result = Drafter(office, requests, services, now).draft(request)
+        if isinstance(result, str):
+            raise LetterTemplateError(result)
+        cells, record = result
+    writes = [CellWrite(RowKey(ticket=ticket), h, v) for h, v in cells.items()]
+    if office.store.update(PERMOHONAN.name, writes):
+        raise UnknownTicket(ticket)
+    office.state.letters.save([record])
+    return unneutralize(request.letter_number), cells["Surat"]
+
+
+def render_for_link(office: Office, token: str, now: datetime) -> Letter:
+    """The letter a staff link names, rendered now from the register (one read).
+
+    Raises LinkError (403), UnknownTicket (404) or LetterTemplateError (the template broke since)."""
+    ticket, issued = read_token(office, token, now)
+    requests, services, _ = _read_register(office)
+    request = next((r for r in requests if r.ticket == ticket and r.letter_number), None)
+    if request is None:
+        raise UnknownTicket(ticket)
+    service = find_service(services, request.service)
+    if service is None:
+        raise LetterTemplateError(f"Layanan '{request.service}' tidak ada lagi di tab Layanan.")
+    problems = template_problems(office, service)
+    if problems:
+        raise LetterTemplateError(" ".join(problems))
+    number = unneutralize(request.letter_number)
+    rincian = parse_rincian(service.fields, unneutralize(request.rincian))
+    context = letter_context(header=village_header(office), service_name=service.name, ticket=ticket,
+                             name=unneutralize(request.name), nik=unneutralize(request.nik), number=number,
+                             when=issued, fields=service.fields, values=rincian.values)
+    code = verification_code(ensure_secret_key(office.settings), ticket, number)
+    path = template_path(office, service)
+    assert path is not None  # template_problems said it exists
+    docx = render_letter(path, context, f"{office.links.base}/verifikasi/{code}")
+    return Letter(f"{service.code}-{ticket}.docx", docx, number)
+
+
+def pdf_of(letter: Letter) -> bytes | None:
+    """The same letter as PDF when LibreOffice is installed; None when it is not."""
+    return to_pdf(letter.docx)
+

@@ -1,0 +1,50 @@
+"""Letters the office gave, as the last sync saw them: what /verifikasi shows, and numbers never to reuse.
+
+A cache of the register's Nomor Surat cells (rebuilt at every sync, so it survives the
+loss of this file); rows are never deleted, so a number seen once stays taken even if
+staff later clear its cell or delete its row.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .db import Database
+
+
+@dataclass(frozen=True)
+class LetterRecord:
+    """One letter: its code, ticket, number, kind, date (`2 Desember 2026`), masked name, revoked."""
+
+    code: str
+    ticket: str
+    number: str
+    service: str
+    issued: str
+    name: str
+    revoked: bool = False
+
+
+class LetterBook:
+    """The letters table of the state file."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def save(self, letters: Iterable[LetterRecord]) -> None:
+        """Add or refresh letters (a revoked flag or a date staff corrected)."""
+        rows = [(r.code, r.ticket, r.number, r.service, r.issued, r.name, int(r.revoked)) for r in letters]
+        if rows:
+            with self.db.connect() as db:
+                db.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def find(self, code: str) -> LetterRecord | None:
+        """The letter with this verification code, or None."""
+        with self.db.connect() as db:
+            row = db.execute("SELECT * FROM letters WHERE code = ?", (code,)).fetchone()
+        return LetterRecord(*row[:6], bool(row[6])) if row else None
+
+    def numbers(self) -> list[str]:
+        """Every letter number ever seen, so none is given again."""
+        with self.db.connect() as db:
+            return [r[0] for r in db.execute("SELECT number FROM letters")]
