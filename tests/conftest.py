@@ -21,8 +21,18 @@ from .staff import GoogleStaff, LocalStaff
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
+# Answers to every required field (Isian) of the built-in services, so VALID is valid for each.
+LETTER_ANSWERS = {
+    "tempat_lahir": "Bogor", "tanggal_lahir": "05-07-1990", "jenis_kelamin": "Perempuan", "agama": "Islam",
+    "status_perkawinan": "Kawin", "pekerjaan": "Pedagang", "alamat": "Kampung Pondok", "rt": "003", "rw": "001",
+    "keperluan": "Melamar kerja", "alasan_kk": "Perubahan data", "jenis_ktp": "Baru", "nama_usaha": "Warung Siti",
+    "jenis_usaha": "Sembako", "alamat_usaha": "Jl. Pasar 2", "nama_bayi": "Rafi", "jenis_kelamin_bayi": "Laki-laki",
+    "tempat_lahir_bayi": "Bogor", "tanggal_lahir_bayi": "01-11-2026", "nama_ayah": "Budi", "nama_ibu": "Siti",
+    "hubungan_pelapor": "Ibu", "nama_almarhum": "Slamet", "jenis_kelamin_almarhum": "Laki-laki",
+    "tanggal_meninggal": "30-11-2026", "tempat_meninggal": "Rumah", "sebab_meninggal": "Sakit biasa/tua",
+}
 VALID = {"nama": "Siti Aminah", "nik": "3201014507900001", "wa": "0812-3456-7801",
-         "keterangan": "Untuk melamar kerja", "setuju": "ya"}
+         "keterangan": "Untuk melamar kerja", "setuju": "ya", **LETTER_ANSWERS}
 
 
 def at(text: str) -> datetime:

@@ -1,11 +1,23 @@
 """The resident's path in a real headless Chromium, 360 px wide, with JavaScript off."""
 from __future__ import annotations
 
-from .conftest import VALID
+from .conftest import LETTER_ANSWERS, VALID
 from pondok_sheets.flow.intake import submit
 
 
+def fill_fields(page, values: dict = LETTER_ANSWERS) -> None:
+    """Answer the service's own fields (its Isian) that the form shows."""
+    for key, value in values.items():
+        box = page.locator(f"#{key}")
+        if box.count():
+            if box.evaluate("e => e.tagName") == "SELECT":
+                box.select_option(label=value)
+            else:
+                box.fill(value)
+
+
 def fill_form(page, values: dict) -> None:
+    fill_fields(page)
     page.fill("#nama", values["nama"])
     page.fill("#nik", values["nik"])
     page.fill("#wa", values["wa"])
@@ -61,6 +73,7 @@ def test_the_whole_resident_path_on_a_phone(live_server, phone_page, tmp_path):
     page.get_by_label("NIK (16 angka di KTP atau Kartu Keluarga)").fill("3201015512920003")
     page.get_by_label("Nomor WhatsApp", exact=True).fill("0857 12")  # far too short
     page.get_by_label("Keterangan (tidak wajib)").fill("Warung sembako")
+    fill_fields(page)
     page.get_by_role("checkbox").check()
     page.get_by_role("button", name="Kirim permohonan").click()
     page.screenshot(path=tmp_path / "2-salah.png", full_page=True)

@@ -50,7 +50,7 @@ def test_serve_answers_and_flushes_a_submission_within_seconds(tmp_path):
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
         response = session.post(base + "/ajukan/SKD", timeout=5, allow_redirects=False, data={
             "csrf_token": token, "nama": "Siti Aminah", "nik": "3201014507900001", "wa": "0812 3456 7801",
-            "keterangan": "", "setuju": "ya"})
+            "keterangan": "", "setuju": "ya", **LETTER_ANSWERS})
         assert response.status_code == 303
         ticket = response.headers["Location"].rsplit("/", 1)[1]
         staff = LocalStaff(tmp_path / "data" / "register.sqlite3")

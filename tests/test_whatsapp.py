@@ -10,7 +10,7 @@ import pytest
 from pondok_sheets import create_app
 from pondok_sheets.register.model import Channel
 
-from .conftest import VALID, at
+from .conftest import LETTER_ANSWERS, VALID, at
 from .fakes.graph_api import FakeGraphAPI
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
@@ -56,6 +56,13 @@ def post(app, payload, signed=True, wa_api=None, raw=None):
 
 def say(app, wa_api, text, sender=RESIDENT, **kwargs):
     return post(app, FakeGraphAPI.inbound_text(sender, text, **kwargs), wa_api=wa_api)
+
+
+def answer_fields(app, wa_api, code: str) -> None:
+    """Answer the service's own questions (its Isian), in the order the chat asks them."""
+    service = next(s for s in app.extensions["pondok"].state.meta.services() if s.code == code)
+    for spec in service.fields:
+        say(app, wa_api, LETTER_ANSWERS.get(spec.key, "-"))
 
 
 def texts_to(wa_api, wa_id=RESIDENT) -> list[str]:
@@ -110,6 +117,7 @@ def test_a_full_chat_from_halo_to_a_ticket_in_the_register_and_a_confirmation(cl
     say(cloud, wa_api, "3201 0145 0790 000")  # 15 digits: re-asked with the reason
     assert texts_to(wa_api)[-1].startswith("NIK harus 16 angka")
     say(cloud, wa_api, "3201014507900001")
+    answer_fields(cloud, wa_api, "SKTM")
     say(cloud, wa_api, "Untuk beasiswa sekolah")
     summary = wa_api.sent[-1]
     assert summary.type == "interactive" and "NIK: 320101******0001" in summary.json["interactive"]["body"]["text"]
@@ -144,8 +152,10 @@ def test_plain_text_answers_work_everywhere_and_batal_cancels(cloud, wa_api):
 
 def test_the_same_webhook_delivered_twice_gives_one_reply_and_one_request(cloud, wa_api):
     office = cloud.extensions["pondok"]
-    for text in ["halo", "SKD", "Siti Aminah", "3201014507900001", "-"]:
+    for text in ["halo", "SKD", "Siti Aminah", "3201014507900001"]:
         say(cloud, wa_api, text)
+    answer_fields(cloud, wa_api, "SKD")
+    say(cloud, wa_api, "-")
     yes = FakeGraphAPI.inbound_text(RESIDENT, "ya", message_id="wamid.KONFIRMASI")
     post(cloud, yes, wa_api=wa_api)
     sent_before = len(wa_api.sent)
