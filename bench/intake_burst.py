@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pondok_sheets import create_app  # noqa: E402
 from pondok_sheets.config import Settings  # noqa: E402
 from pondok_sheets.flow.sync import sync  # noqa: E402
+from tests.conftest import LETTER_ANSWERS  # noqa: E402  (the built-in services' own fields)
 
 
 def main(count: int = 1000) -> None:
@@ -29,7 +30,7 @@ def main(count: int = 1000) -> None:
         token = re.search(r'name="csrf_token" value="([^"]+)"',
                           client.get("/ajukan/SKD").get_data(as_text=True)).group(1)
         fields = {"nama": "Siti Aminah", "nik": "3201014507900001", "wa": "0812-3456-7801",
-                  "keterangan": "bench", "setuju": "ya", "csrf_token": token}
+                  "keterangan": "bench", "setuju": "ya", "csrf_token": token, **LETTER_ANSWERS}
         latencies = []
         for i in range(count):
             start = time.perf_counter()  # each from its own phone: the per-IP limit is not what is measured

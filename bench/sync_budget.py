@@ -27,10 +27,11 @@ from pondok_sheets.flow.sync import sync  # noqa: E402
 from pondok_sheets.office import Office  # noqa: E402
 from pondok_sheets.register.model import Channel  # noqa: E402
 from tests.fakes.registers import build_register  # noqa: E402
+from tests.conftest import LETTER_ANSWERS  # noqa: E402  (the built-in services' own fields)
 from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: E402
 
 VALID = {"nama": "Siti Aminah", "nik": "3201014507900001", "wa": "0812-3456-7801", "keterangan": "",
-         "setuju": "ya"}
+         "setuju": "ya", **LETTER_ANSWERS}
 
 
 def settings_for(api: FakeSheetsAPI, folder: Path, sheet_id: str) -> Settings:
