@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
-from ..config import ensure_secret_key
+from ..config import Settings, ensure_secret_key
 from ..documents.letters import (
     LetterTemplateError,
     VillageHeader,
@@ -48,6 +49,21 @@ def village_header(office: Office) -> VillageHeader:
     return VillageHeader(s.kabupaten, s.kecamatan, s.village, s.office_address, s.head_name)
 
 
+def _secret(office: Office) -> str:
+    return office.settings.secret_key or _stored_secret(office.settings.data_dir)
+
+
+@lru_cache(maxsize=8)
+def _stored_secret(data_dir: Path) -> str:
+    # Read once per process, not once per letter; a host without PONDOK_SECRET_KEY keeps it on disk.
+    return ensure_secret_key(Settings(data_dir=data_dir))
+
+
+def village_code(office: Office) -> str:
+    """PONDOK_KODE_DESA, or `DS-<ticket prefix>` so a number never shows an empty `//`."""
+    return office.settings.kode_desa or f"DS-{office.settings.ticket_prefix}"
+
+
 def template_path(office: Office, service: Service) -> Path | None:
     """The office's own `<KODE>.docx` when there is one, else the built-in; None for neither."""
     own = office.settings.templates_dir / f"{service.code.upper()}.docx"
@@ -76,13 +92,13 @@ def template_problems(office: Office, service: Service) -> list[str]:
 def letter_link(office: Office, ticket: str, issued: date, now: datetime) -> str:
     """The staff-only link to the letter: signed, naming the request and its date, expiring."""
     expires = now + timedelta(days=office.settings.letter_link_days)
-    token = sign(ensure_secret_key(office.settings), f"{ticket}{DATE_MARK}{issued:%Y%m%d}", expires)
+    token = sign(_secret(office), f"{ticket}{DATE_MARK}{issued:%Y%m%d}", expires)
     return f"{office.links.base}/surat/{token}"
 
 
 def read_token(office: Office, token: str, now: datetime) -> tuple[str, date]:
     """The ticket and letter date a valid link names; raises LinkError otherwise."""
-    named = verify(ensure_secret_key(office.settings), token, now)
+    named = verify(_secret(office), token, now)
     ticket, _, day = named.partition(DATE_MARK)
     try:
         return ticket, datetime.strptime(day, "%Y%m%d").date()
@@ -100,12 +116,17 @@ def issued_date(link_cell: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=65536)
+def _code(secret: str, ticket: str, number: str) -> str:
+    return verification_code(secret, ticket, number)  # HMAC per letter per sync adds up at 50,000 rows
+
+
 def record_of(office: Office, request: Request, services: Iterable[Service]) -> LetterRecord:
     """What /verifikasi may show of a letter: never the NIK, the phone or the Rincian."""
     number = unneutralize(request.letter_number)
     issued = issued_date(request.letter_link)
     service = find_service(list(services), request.service)
-    return LetterRecord(verification_code(ensure_secret_key(office.settings), request.ticket, number),
+    return LetterRecord(_code(_secret(office), request.ticket, number),
                         request.ticket, number, service.name if service else request.service,
                         long_date(issued) if issued else "", mask_name(unneutralize(request.name)),
                         Status.parse(request.status) == Status.DITOLAK)
@@ -155,7 +176,7 @@ class Drafter:
             return f"Surat {request.ticket} tidak dibuat: " + " ".join(self.checked[service.code])
         fmt = service.number_format or self.office.settings.letter_format
         if fmt not in self.books:
-            self.books[fmt] = NumberBook(fmt, self.existing, kode_desa=self.office.settings.kode_desa,
+            self.books[fmt] = NumberBook(fmt, self.existing, kode_desa=village_code(self.office),
                                          restart=self.office.settings.letter_restart)
         today = self.now.date()
         number = self.books[fmt].take(service.letter_code or DEFAULT_KODE, today)
@@ -267,7 +288,7 @@ def render_for_link(office: Office, token: str, now: datetime) -> Letter:
     context = letter_context(header=village_header(office), service_name=service.name, ticket=ticket,
                              name=unneutralize(request.name), nik=unneutralize(request.nik), number=number,
                              when=issued, fields=service.fields, values=rincian.values)
-    code = verification_code(ensure_secret_key(office.settings), ticket, number)
+    code = verification_code(_secret(office), ticket, number)
     path = template_path(office, service)
     assert path is not None  # template_problems said it exists
     docx = render_letter(path, context, f"{office.links.base}/verifikasi/{code}")
