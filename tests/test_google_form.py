@@ -19,7 +19,7 @@ from pondok_sheets.office import Office
 from pondok_sheets.register.model import Channel
 from pondok_sheets.stores import open_store, prepare_register
 
-from .conftest import at, google_settings
+from .conftest import LETTER_ANSWERS, at, google_settings
 from .fakes.sheets_api import DateTimeValue
 from .staff import GoogleStaff
 from .test_flush import Passthrough, ProcessDied
@@ -235,7 +235,7 @@ def test_a_responses_tab_deleted_between_syncs_does_not_stop_the_writes(sheets_a
     office, staff, sid = linked_office(sheets_api, tmp_path, rows=[response("2026-11-27 09:00:00", "Ani")])
     sync(office, at("2026-11-27 09:01"))
     sheets_api.delete_tab(sid, TAB)
-    ticket = submit(office, "SKD", {"nama": "Budi", "nik": "3201010203850002", "wa": "0813-5555-0001",
+    ticket = submit(office, "SKD", {**LETTER_ANSWERS, "nama": "Budi", "nik": "3201010203850002", "wa": "0813-5555-0001",
                                    "keterangan": "", "setuju": "ya"}, Channel.FORM)
     staff.set(form_rows(staff)[0]["Tiket"], "Status", "Diproses")
     report = sync(office, at("2026-11-27 09:10"))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 
+from .conftest import LETTER_ANSWERS
 from .staff import LocalStaff
 
 ROOT = Path(__file__).resolve().parents[1]

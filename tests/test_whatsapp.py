@@ -141,6 +141,7 @@ def test_plain_text_answers_work_everywhere_and_batal_cancels(cloud, wa_api):
     say(cloud, wa_api, "1")
     say(cloud, wa_api, "Budi")
     say(cloud, wa_api, "3201010203850002")
+    answer_fields(cloud, wa_api, "SKD")
     say(cloud, wa_api, "-")
     assert "Keterangan: -" in wa_api.sent[-1].json["interactive"]["body"]["text"]
     say(cloud, wa_api, "mungkin")

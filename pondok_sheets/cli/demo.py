@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from ..flow.intake import submit
 from ..office import Office
+from ..register.catalog import find_service
+from ..register.fields import Field
 from ..register.model import Channel
 
 SAMPLES = (
@@ -15,11 +17,25 @@ SAMPLES = (
 )
 
 
+# Made-up answers to the built-in services' own fields (Isian); other fields get a value of their kind.
+ANSWERS = {"tempat_lahir": "Bogor", "tanggal_lahir": "17-08-1990", "pekerjaan": "Wiraswasta",
+           "alamat": "Kampung Pondok", "rt": "3", "rw": "1", "nama_usaha": "Warung Berkah", "alamat_usaha": "Jl. Pasar 2",
+           "jenis_usaha": "Sembako", "nama_bayi": "Rafi", "nama_ayah": "Budi", "nama_ibu": "Rina"}
+
+
+def _sample(spec: Field) -> str:
+    if spec.kind == "pilihan":
+        return spec.choices[0]
+    return ANSWERS.get(spec.key) or {"tanggal": "01-11-2026", "angka": "1"}.get(spec.kind, "Contoh")
+
+
 def add_sample_requests(office: Office, count: int) -> list[str]:
     """Submit `count` sample requests through the form channel; returns their tickets."""
     tickets = []
     for i in range(count):
         name, nik, wa, code, details = SAMPLES[i % len(SAMPLES)]
-        fields = {"nama": name, "nik": nik, "wa": wa, "keterangan": details, "setuju": "ya"}
+        service = find_service(office.state.meta.services(active_only=False), code)
+        fields = {f.key: _sample(f) for f in (service.fields if service else ())}
+        fields.update({"nama": name, "nik": nik, "wa": wa, "keterangan": details, "setuju": "ya"})
         tickets.append(submit(office, code, fields, Channel.FORM))
     return tickets
