@@ -66,7 +66,7 @@ def told_to(office: Office) -> dict[str, list[str]]:
 
 # -- budgets -----------------------------------------------------------------------------
 
-def test_an_idle_sync_over_10000_rows_costs_one_read_and_no_write(sheets_api, tmp_path):
+def test_an_idle_sync_over_10000_rows_costs_no_sheets_request_and_one_drive_request(sheets_api, tmp_path):
     settings = google_settings(sheets_api, tmp_path)
     build_register(sheets_api, settings.sheet_id, 10_000)
     office = Office.open(settings)
@@ -74,7 +74,7 @@ def test_an_idle_sync_over_10000_rows_costs_one_read_and_no_write(sheets_api, tm
     sheets_api.reset_counts()
     report = sync(office, at("2026-11-27 09:02"))
     assert report.ok and report.sent == 0
-    assert (sheets_api.reads, sheets_api.writes) == (1, 0)
+    assert (sheets_api.reads, sheets_api.writes, sheets_api.drive_requests) == (0, 0, 1)
 
 
 @pytest.mark.parametrize("changes", [1, 100])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -60,10 +60,18 @@ class Snapshot:
             return dict(db.execute(f"SELECT ticket, min(at) FROM history WHERE status IN ({marks}) GROUP BY ticket",
                                    wanted).fetchall())
 
-    def status_since(self) -> dict[str, tuple[str, str]]:
-        """Ticket -> (its latest status, when the sync first saw it), for the settle delay."""
+    def status_since(self, tickets: Collection[str] | None = None) -> dict[str, tuple[str, str]]:
+        """Ticket -> (its latest status, when the sync first saw it), for the settle delay; of `tickets` only
+        when given (a sync without a read looks at a few rows, not the whole history)."""
         with self.db.connect() as db:
-            return _latest_history(db)
+            if tickets is None:
+                return _latest_history(db)
+            latest: dict[str, tuple[str, str]] = {}
+            for ticket in tickets:
+                for status, at in db.execute("SELECT status, at FROM history WHERE ticket = ? ORDER BY at, rowid",
+                                             (ticket,)):
+                    latest[ticket] = (status, at)
+            return latest
 
     def timeline(self, ticket: str) -> list[tuple[str, str]]:
         """(status, first seen) for each status the ticket has had, oldest first."""
