@@ -350,6 +350,18 @@ def test_doctor_passes_on_a_prepared_sheet_and_names_a_missing_header(sheets_api
     assert result.exit_code == 1 and "[MASALAH] Kolom 'Tiket' tidak ditemukan di tab Permohonan" in result.output
 
 
+def test_doctor_says_whether_the_drive_change_check_is_available(sheets_api, runner):
+    assert "[OK] Google Drive API aktif" in runner.invoke(["doctor"]).output
+    sheets_api.drive_enabled = False
+    try:
+        result = runner.invoke(["doctor"])
+    finally:
+        sheets_api.drive_enabled = True
+    assert result.exit_code == 0, result.output  # a warning: syncs still work, reading in full
+    assert "[PERINGATAN] Pemeriksaan perubahan lewat Google Drive tidak tersedia: Google Drive API belum " \
+           "diaktifkan" in result.output
+
+
 def test_a_missing_key_file_is_explained(sheets_api, tmp_path):
     settings = google_settings(sheets_api, tmp_path, google_credentials=str(tmp_path / "tidak-ada.json"))
     office = Office.open(settings)
