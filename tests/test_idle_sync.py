@@ -51,31 +51,38 @@ def test_an_idle_sync_asks_drive_once_and_reads_nothing(sheets_api, tmp_path):
     assert report.ok and (sheets_api.reads, sheets_api.writes, sheets_api.drive_requests) == (0, 0, 1)
 
 
-def test_an_edit_right_after_the_services_own_write_is_caught_by_the_safety_net(sheets_api, tmp_path):
+@pytest.mark.parametrize("moment, caught_at", [
+    (2, "09:04"),  # right before the cycle's first write: Drive's mark moved since the read, the next sync reads
+    (3, "09:17"),  # right after its last write: absorbed, found by the safety net 15 minutes after the full read
+])
+def test_an_edit_while_the_service_writes_is_never_missed(sheets_api, tmp_path, moment, caught_at):
     office, staff = new_office(sheets_api, tmp_path)
     first, second = filed(office, "2026-11-27 09:00"), filed(office, "2026-11-27 09:00", "0813-5555-0001")
     staff.set(first, "Status", "Diproses")
     drive_asks = []
 
-    def edit_after_the_write(record):
+    def edit_while_writing(record):
         if record.kind == "drive":
             drive_asks.append(record)
-            if len(drive_asks) == 2:  # the files.get right after the cycle's write: staff type in that instant
+            if len(drive_asks) == moment:  # 1: before the read, 2: before the first write, 3: after the last
                 staff.set(second, "Status", "Siap Diambil")
 
-    sheets_api.before_request(edit_after_the_write)
+    sheets_api.before_request(edit_while_writing)
     try:
         report = sync(office, at("2026-11-27 09:02"))
     finally:
         sheets_api.before_request(None)
-    assert report.sent == 1 and told(office, first, "diproses") == 1 and len(drive_asks) == 2
-    sheets_api.reset_counts()
-    sync(office, at("2026-11-27 09:10"))  # Drive's version includes the edit: absorbed for now
-    assert full_reads(sheets_api) == 0 and told(office, second, "siap diambil") == 0
-    sync(office, at("2026-11-27 09:17"))  # 15 minutes after the last full read: the safety net reads
-    assert full_reads(sheets_api) == 1 and told(office, second, "siap diambil") == 1
-    sync(office, at("2026-11-27 09:40"))
-    assert told(office, second, "siap diambil") == 1
+    assert report.sent == 1 and told(office, first, "diproses") == 1
+    assert len(drive_asks) == min(moment, 3)  # the sheet moved before the first write: no need to ask after
+    for minute in ("09:04", "09:10", "09:17", "09:30"):
+        sheets_api.reset_counts()
+        sync(office, at(f"2026-11-27 {minute}"))
+        expected = 1 if minute >= caught_at else 0
+        assert told(office, second, "siap diambil") == expected, minute
+        if minute == caught_at:
+            assert full_reads(sheets_api) == 1
+        elif minute < caught_at:
+            assert full_reads(sheets_api) == 0
 
 
 def test_an_edit_drive_does_not_show_yet_is_caught_within_the_full_read_interval(sheets_api, tmp_path):

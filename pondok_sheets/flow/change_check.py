@@ -32,6 +32,7 @@ class ChangeCheck:
         self.warnings = warnings
         self.saved = office.state.meta.get(MARK) or None
         self.mark: str | None = None
+        self.before_writing: str | None = None  # the mark right before the cycle's first write
         self.full = True
         self.reason = ""
         self.writes_before = office.store.writes_made()
@@ -44,7 +45,20 @@ class ChangeCheck:
         # Until this cycle ends well, the next one reads in full: a crash never leaves a stale mark behind.
         self.office.state.meta.set(MARK, None)
         log.info("register %s", f"read in full: {self.reason}" if self.full else "unchanged: no read")
+        if self.mark is not None and hasattr(self.office.store, "before_first_write"):
+            self.office.store.before_first_write = self._mark_before_writing
         return self.full
+
+    def _mark_before_writing(self) -> None:
+        try:
+            self.before_writing = self.office.store.change_mark()
+        except StoreError as error:
+            log.warning("Drive change check before writing failed: %s", error)
+
+    def stop(self) -> None:
+        """The cycle is over (well or not): the store's writes are no longer watched."""
+        if getattr(self.office.store, "before_first_write", None) == self._mark_before_writing:
+            self.office.store.before_first_write = None
 
     def _ask(self) -> str | None:
         try:
@@ -86,9 +100,11 @@ class ChangeCheck:
             return  # a write that found no row: read in full next time
         mark = self.mark
         if self.office.store.writes_made() != self.writes_before:
+            if self.before_writing != self.mark:
+                return  # the sheet changed between the read and the first write: read it next time
             try:
                 # Right after the cycle's last write, so its own writes do not count as a change. A staff
-                # edit in this instant is absorbed too: the safety net's full read finds it.
+                # edit made while the cycle writes is absorbed too: the safety net's full read finds it.
                 mark = self.office.store.change_mark()
             except StoreError as error:
                 log.warning("Drive change check after writing failed: %s", error)

@@ -143,6 +143,8 @@ class SyncCycle:
         except (StoreError, MissingHeader) as error:
             self.report.error = str(error)
             log.warning("sync stopped: %s", error)
+        finally:
+            self.check.stop()
         return self.report
 
     # -- the steps ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,6 +78,7 @@ class GoogleStore(TableStore):
         self._headers: dict[str, list[str]] = {}  # header rows as of the last read
         self._fresh: set[str] = set()  # tabs whose header row was re-read since then
         self._writes = 0  # write requests sent: the cycle asks Drive again after its own writes
+        self.before_first_write: Callable[[], None] | None = None  # called once, right before the next write
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "GoogleStore":
@@ -101,6 +102,9 @@ class GoogleStore(TableStore):
         """One gspread client call on this spreadsheet, Google's failures explained as StoreError."""
         client = self.client
         if method in WRITE_METHODS:
+            hook, self.before_first_write = self.before_first_write, None
+            if hook is not None:
+                hook()
             self._writes += 1  # counted before sending: a write that timed out may still have landed
         try:
             return getattr(client, method)(self.spreadsheet_id, *args, **kwargs)
