@@ -173,3 +173,14 @@ def own_api():
 
     with FakeSheetsAPI() as api:
         yield api
+
+
+def test_a_phones_second_view_of_a_ticket_and_its_qr_is_a_304(client, office):
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    first = client.get(f"/tiket/{ticket}")
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(f"/tiket/{ticket}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    code = client.get("/qr/cek.svg")
+    assert code.status_code == 200 and "max-age" in code.headers["Cache-Control"]
+    assert client.get("/qr/cek.svg", headers={"If-None-Match": code.headers["ETag"]}).status_code == 304
