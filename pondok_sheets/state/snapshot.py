@@ -25,10 +25,13 @@ class Snapshot:
 
         `since` is `status_since()` if the caller already read it this cycle."""
         statuses = list(statuses)
+        fresh = {s.ticket: (s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses}
         with self.db.connect() as db:
-            db.execute("DELETE FROM snapshot")
+            # Incremental: only rows that are new or changed are written, rows gone from the register dropped.
+            known = {row[0]: row for row in db.execute("SELECT * FROM snapshot")}
+            db.executemany("DELETE FROM snapshot WHERE ticket = ?", [(t,) for t in known.keys() - fresh.keys()])
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
-                           [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses])
+                           [row for ticket, row in fresh.items() if known.get(ticket) != row])
             latest = _latest_history(db) if since is None else since
             last = {t: status for t, (status, _) in latest.items()}
             db.executemany("INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
