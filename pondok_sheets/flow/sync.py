@@ -193,8 +193,12 @@ class SyncCycle:
         present = {r.ticket for r in reading.requests if r.ticket}
         landed, new_rows = plan.new_rows(((q.ticket, q.row) for q in self.state.queue.pending()), present)
         self.state.queue.mark_flushed(landed, self.stamp)
+        twins = plan.repeated_walkins(reading.requests)
+        for rows in twins.values():
+            self._warn(plan.repeated_walkin_warning(rows))
         for request in filter(is_walkin, reading.requests):
-            self._give_ticket(request)
+            if fingerprint(request) not in twins:
+                self._give_ticket(request)
         if self.office.messenger.confirms_later:
             ticks = delivery.apply_ticks(reading.tables[KIRIM_WA.name], self.state.links, reading.requests, self.stamp)
             for request, value in ticks.notified:
@@ -206,20 +210,24 @@ class SyncCycle:
         """Tell residents what changed, then fill in the Notifikasi cells the outcomes call for."""
         announcer = reading.announcer
         new_requests = [plan.request_from_row(row) for row in new_rows]
-        due, notes = due_announcements(reading.requests + new_requests)
+        copies = plan.repeated_tickets(reading.requests)
+        for ticket, rows in copies.items():
+            self._warn(plan.repeated_ticket_warning(ticket, rows))
+        single = [r for r in reading.requests if r.ticket not in copies]
+        due, notes = due_announcements(single + new_requests)
         chosen = plan.schedule(due, {r.ticket for r in new_requests}, self.since, self.now, self.settings.timezone,
                                self.settings.settle_minutes, self.settings.quiet_hours, self.max_sends)
         self.report.waiting += chosen.waiting
         results: dict[str, str] = {}
         for item in chosen.ready:
             self._note(item.request.ticket, announcer.announce(item), results)
-        for request, number in plan.reminders(reading.requests, self.now, self.settings.quiet_hours, set(results)):
+        for request, number in plan.reminders(single, self.now, self.settings.quiet_hours, set(results)):
             if announcer.stopped or self.report.sent >= self.max_sends:
                 break
             self._note(request.ticket, announcer.remind(request, number), results)
         for row in new_rows:
             row["Notifikasi"] = results.get(row["Tiket"], row.get("Notifikasi", ""))
-        for request, header, value in plan.notified_cells(reading.requests, results, notes, self.stamp):
+        for request, header, value in plan.notified_cells(single, results, notes, self.stamp):
             self._write(request, header, value)
         announcer.resend_templates()
         if announcer.stopped:
@@ -277,6 +285,10 @@ class SyncCycle:
             results[ticket] = outcome.notified
         elif isinstance(outcome, StopAll):
             log.error("sending stopped for this cycle: %s", outcome.reason)
+
+    def _warn(self, text: str) -> None:
+        self.report.warnings.append(text)
+        log.warning("register needs staff: %s", text)
 
     def _read_tabs(self, names: list[str], form: str) -> dict[str, Table]:
         """A responses tab found earlier but since deleted is forgotten, and the read repeated without it."""

@@ -43,8 +43,10 @@ class Snapshot:
             row = db.execute("SELECT * FROM snapshot WHERE ticket = ?", (ticket,)).fetchone()
             if row:
                 return PublicStatus(*row)
-            row = db.execute("SELECT ticket, service, created_at, payload FROM queue WHERE ticket = ?",
-                             (ticket,)).fetchone()
+            # Only a submission still waiting: once flushed, the register (via the snapshot) is the truth,
+            # so a row staff deleted stops being shown.
+            row = db.execute("SELECT ticket, service, created_at, payload FROM queue WHERE ticket = ? "
+                             "AND flushed_at IS NULL", (ticket,)).fetchone()
         if row is None:
             return None
         name = mask_name(unneutralize(json.loads(row[3] or "{}").get("Nama", "")))
