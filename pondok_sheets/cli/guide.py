@@ -18,7 +18,8 @@ MEANING = {
     Status.DITOLAK: "Permohonan tidak bisa diproses. Tulis alasannya di Catatan.",
 }
 SAMPLE = {"nama": "Siti Aminah", "tiket": "PDK-7K3QM9X", "layanan": "Surat Keterangan Domisili",
-          "catatan": "(isi kolom Catatan)", "desa": "Pondok", "tautan": "https://…/tiket/PDK-7K3QM9X"}
+          "catatan": "(isi kolom Catatan)", "desa": "Pondok", "tautan": "https://…/tiket/PDK-7K3QM9X",
+          "nomor_surat": "470/012/DS-PDK/XII/2026"}
 
 
 def status_table() -> str:
