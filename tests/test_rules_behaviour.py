@@ -5,13 +5,19 @@ it still does. Most run on the local register only: they are about the rules, no
 """
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
-from pondok_sheets.register.model import Channel
+from pondok_sheets.register.changes import Due
+from pondok_sheets.register.model import Channel, Request, Status
+from pondok_sheets.register.plan import reminders, schedule
+from pondok_sheets.register.timing import in_quiet_hours, reminded_text, reminder_due
+from pondok_sheets.register.validation import parse_phone
 
-from .conftest import VALID, at
+from .conftest import JAKARTA, VALID, at
 
 local_only = pytest.mark.parametrize("store_kind", ["local"])
 
@@ -81,3 +87,94 @@ def test_two_identical_walk_in_rows_never_end_up_sharing_one_ticket(office, staf
     sync(office, at("2026-11-27 09:05"))
     tickets = [r["Tiket"] for r in staff.rows() if r["Tiket"]]
     assert len(tickets) == len(set(tickets))
+
+
+# -- who is told in one sync ---------------------------------------------------------------
+
+@local_only
+def test_rows_above_that_need_no_message_never_hold_back_a_change_below(office, staff):
+    """changes.due_announcements: `continue` turned into `break` (mutants 6, 14, 26), and a cleared
+    Status read as an unknown one (mutant 3)."""
+    a, b, c, d = (submit(office, "SKD", {**VALID, "nama": name, "wa": f"0813-5555-000{i}"}, Channel.FORM)
+                  for i, name in enumerate(["Ani", "Budi", "Citra", "Dodi"]))
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(a, "Status", "")  # staff cleared the cell
+    staff.set(b, "Status", "Selesaii")  # a typo: pointed out, nothing sent
+    staff.set(c, "WhatsApp", "022-7654321")
+    staff.set(c, "Status", "Diproses")
+    sync(office, at("2026-11-27 09:05"))
+    assert staff.row(c)["Notifikasi"] == "Diproses · tidak terkirim: nomor WA tidak valid"
+    staff.set(d, "Status", "Diproses")
+    report = sync(office, at("2026-11-27 09:10"))
+    assert report.ok and report.sent == 1
+    assert staff.row(d)["Notifikasi"] == "Diproses · dikabari 2026-11-27 09:10"
+    assert "sedang diproses" in outbox_for(office, d)[-1]
+    assert staff.row(a)["Notifikasi"] == "Baru · dikabari 2026-11-27 09:00"  # a blank Status is no typo
+    assert len(outbox_for(office, a)) == 1
+
+
+# -- when: quiet hours, the run's budget, pickup reminders (pure rules) ---------------------
+
+NIGHT = (time(21), time(7))
+PHONE = parse_phone("0813-5555-0001")
+
+
+def ready_letter(ticket: str, notified: str, whatsapp: str = "0813-5555-0001") -> Request:
+    return Request(ticket, status="Siap Diambil", whatsapp=whatsapp, notified=notified)
+
+
+def test_quiet_hours_begin_on_the_minute_and_end_on_the_minute():
+    """timing.in_quiet_hours: `>=` turned into `>` at the start of a range over midnight (mutant 8)."""
+    assert in_quiet_hours(at("2026-11-27 21:00"), NIGHT)
+    assert not in_quiet_hours(at("2026-11-27 20:59"), NIGHT)
+    assert not in_quiet_hours(at("2026-11-27 07:00"), NIGHT)
+
+
+def test_quiet_hours_within_one_day_hold_only_that_stretch():
+    """timing.in_quiet_hours: a range like 12:00-13:00 read as crossing midnight (mutants 6, 10),
+    or its edges moved (mutants 11, 12)."""
+    lunch = (time(12), time(13))
+    assert [in_quiet_hours(at(f"2026-11-27 {hhmm}"), lunch) for hhmm in ["11:59", "12:00", "12:30", "13:00", "14:00"]] \
+        == [False, True, True, False, False]
+    assert not in_quiet_hours(at("2026-11-27 07:00"), (time(7), time(7)))  # an empty range holds nothing
+
+
+def test_a_confirmation_goes_before_older_changes_when_the_run_is_short_of_budget():
+    """plan.schedule: a fresh confirmation put last instead of first in line (mutant 11)."""
+    old = Due(Request("PDK-AAAAAAA", status="Diproses"), Status.DIPROSES, PHONE)
+    new = Due(Request("PDK-BBBBBBB", status="Baru"), Status.BARU, PHONE)
+    since = {"PDK-AAAAAAA": ("Diproses", "2026-11-20 09:00")}
+    chosen = schedule([old, new], {"PDK-BBBBBBB"}, since, at("2026-11-27 09:00"), JAKARTA, 0, None, max_sends=1)
+    assert [d.request.ticket for d in chosen.ready] == ["PDK-BBBBBBB"] and chosen.waiting == 1
+
+
+def test_no_pickup_reminder_goes_out_during_quiet_hours():
+    """plan.reminders: quiet hours ignored (mutant 2)."""
+    letter = ready_letter("PDK-AAAAAAA", "Siap Diambil · dikabari 2026-11-02 09:00")
+    assert reminders([letter], at("2026-11-27 22:00"), NIGHT, set()) == []
+    assert reminders([letter], at("2026-11-28 08:00"), NIGHT, set()) == [(letter, 1)]
+
+
+def test_a_row_told_something_else_this_cycle_does_not_stop_reminders_for_the_rows_below():
+    """plan.reminders: `continue` turned into `break` for a row already told this cycle (mutant 7)."""
+    told_now = ready_letter("PDK-AAAAAAA", "Siap Diambil · dikabari 2026-11-02 09:00")
+    waiting = ready_letter("PDK-BBBBBBB", "Siap Diambil · dikabari 2026-11-02 09:00")
+    assert reminders([told_now, waiting], at("2026-11-27 10:00"), NIGHT, {"PDK-AAAAAAA"}) == [(waiting, 1)]
+
+
+@pytest.mark.parametrize("notified", [
+    "Siap Diambil · data lama, tidak dikabari",  # ready before the service was installed
+    "Siap Diambil · tidak terkirim: nomor WA tidak valid",
+    "Diproses · dikabari 2026-11-02 09:00",  # not yet told that the letter is ready
+    "Siap Diambil · dikabari 2026-13-45 09:00",  # a time nobody could have written
+])
+def test_no_pickup_reminder_for_a_resident_never_told_the_letter_is_ready(notified):
+    """timing.reminder_due: `or` turned into `and` (mutants 8, 9), or an unreadable time taken as due (mutant 29)."""
+    assert reminder_due(ready_letter("PDK-AAAAAAA", notified), at("2026-11-27 10:00")) == 0
+
+
+def test_the_second_reminder_leaves_the_notifikasi_cell_as_staff_read_it():
+    """timing.reminded_text: the old 'pengingat 1' and its separator not cleaned away (mutants 2, 3, 8)."""
+    first = reminded_text("Siap Diambil · dikabari 2026-11-02 09:00", 1)
+    assert first == "Siap Diambil · dikabari 2026-11-02 09:00 · pengingat 1"
+    assert reminded_text(first, 2) == "Siap Diambil · dikabari 2026-11-02 09:00 · pengingat 2"
