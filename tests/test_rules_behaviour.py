@@ -5,6 +5,7 @@ it still does. Most run on the local register only: they are about the rules, no
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 
 import pytest
@@ -18,6 +19,7 @@ from pondok_sheets.register.timing import in_quiet_hours, reminded_text, reminde
 from pondok_sheets.register.validation import parse_phone
 
 from .conftest import JAKARTA, VALID, at
+from .test_flush import Passthrough
 
 local_only = pytest.mark.parametrize("store_kind", ["local"])
 
@@ -178,3 +180,29 @@ def test_the_second_reminder_leaves_the_notifikasi_cell_as_staff_read_it():
     first = reminded_text("Siap Diambil · dikabari 2026-11-02 09:00", 1)
     assert first == "Siap Diambil · dikabari 2026-11-02 09:00 · pengingat 1"
     assert reminded_text(first, 2) == "Siap Diambil · dikabari 2026-11-02 09:00 · pengingat 2"
+
+
+# -- the announcer: a reminder is sent once, whatever becomes of the write -------------------
+
+class LosesCellWrites(Passthrough):
+    """A register whose cell writes never land this once (a lost batchUpdate answer)."""
+
+    def update_many(self, writes):
+        return [w for tab_writes in writes.values() for w in tab_writes]
+
+
+@local_only
+def test_a_pickup_reminder_whose_notifikasi_write_was_lost_is_not_sent_again(office, staff):
+    """Announcer.remind: the ledger not asked (mutants 2-5, 11, 12) or its answer not passed on as
+    already told (mutants 13-17)."""
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-20 09:00"))  # a Friday
+    staff.set(ticket, "Status", "Siap Diambil")
+    sync(office, at("2026-11-20 10:00"))
+    sync(replace(office, store=LosesCellWrites(office.store)), at("2026-11-25 09:00"))  # 3 working days
+    assert staff.row(ticket)["Notifikasi"] == "Siap Diambil · dikabari 2026-11-20 10:00"  # the write was lost
+    report = sync(office, at("2026-11-25 09:10"))
+    assert report.ok and report.sent == 0
+    reminders = [t for _, _, kind, t, _ in office.state.outbox.latest(1000) if kind == "pengingat"]
+    assert reminders == [ticket]
+    assert staff.row(ticket)["Notifikasi"] == "Siap Diambil · dikabari 2026-11-20 10:00 · pengingat 1"
