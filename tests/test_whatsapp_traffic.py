@@ -163,8 +163,7 @@ def test_a_failed_chat_reply_tries_no_template_and_its_log_row_says_what_happene
         sync(office, at("2026-11-27 09:05"))
     assert [m.type for m in wa_api.sent] == ["interactive"]  # no template without parameters
     (row,) = [r for r in staff.rows("Log") if r["Jenis"] == "balasan"]
-    assert row["Hasil"] == "gagal: di luar jendela 24 jam; hanya template yang boleh dikirim" or \
-        row["Hasil"].startswith("gagal: ")
+    assert row["Hasil"] == "gagal: di luar jendela 24 jam sejak warga terakhir menulis"
     assert "PONDOK_WA_TEMPLATE" not in row["Hasil"] and "found no row" not in caplog.text
 
 

@@ -40,6 +40,7 @@ PERMANENT_REASONS = {  # Meta's error-code list; also what a `failed` status web
     131030: "nomor belum masuk daftar penerima uji (nomor uji Meta)",
     100: "permintaan ditolak Meta (parameter tidak sah)",
     131051: "jenis pesan tidak didukung",
+    WINDOW_CLOSED: "di luar jendela 24 jam sejak warga terakhir menulis",
     131049: "ditahan WhatsApp agar warga tidak menerima terlalu banyak pesan bisnis",
     131050: "warga memilih berhenti menerima pesan dari bisnis ini",
     130472: "nomor sedang dalam uji coba Meta dan tidak menerima pesan ini",

@@ -1,8 +1,9 @@
 """/webhook/whatsapp: Meta's verification GET and signed event POSTs, stored before the 200.
 
 A signed body of any shape gets 200 once its events are stored, or 400 when it is not a WhatsApp
-webhook at all: never a 500. The events are handled after the response is sent, in the same worker
-(`call_on_close`), because some hosts' web workers run no background threads.
+webhook at all: never a 500. The events are handled after the response: under uWSGI in the same
+worker (`call_on_close`), because PythonAnywhere's web workers run no background threads; under
+waitress (`serve`) and others by the inbox's background thread.
 """
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ def receive() -> Response:
     office.state.inbox.add([(e.dedup_id, e.tag, e.to_dict()) for e in found], office.now())
     response = Response("OK", mimetype="text/plain")
     worker = inbox_worker()
+    if "uwsgi.version" not in request.environ:
+        worker.kick()  # waitress sends a small answer only once the request is done: a thread, not call_on_close
+        return response
 
     def handle_after_response() -> None:
         try:
@@ -57,5 +61,7 @@ def receive() -> Response:
         except Exception:  # the answer is already out; the next sync handles what is left
             log.exception("webhook events could not be handled after the response")
 
+    # uWSGI (PythonAnywhere) has written the answer before it closes the response; its web workers may run
+    # no threads, so the events are handled here, in this worker, within a few seconds.
     response.call_on_close(handle_after_response)
     return response
