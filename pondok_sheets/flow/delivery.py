@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..messengers.links import is_ticked
-from ..register.changes import NOT_SENT, SEPARATOR, TOLD, Due, not_sent_text, read_told, told_text
+from ..register.changes import (
+    NOT_SENT,
+    SEPARATOR,
+    TOLD,
+    Due,
+    not_sent_text,
+    read_told,
+    told_text,
+)
 from ..register.model import KIRIM_WA, Request, Status
 from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import Phone, parse_phone

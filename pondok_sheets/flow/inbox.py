@@ -32,7 +32,15 @@ from ..register.stamps import format_stamp
 from ..register.validation import Phone, mask_phone
 from ..state.inbox import Reply
 from ..whatsapp.alerts import describe
-from ..whatsapp.event_types import AccountEvent, ErrorEvent, Event, Message, Status, TemplateEvent, event_from_dict
+from ..whatsapp.event_types import (
+    AccountEvent,
+    ErrorEvent,
+    Event,
+    Message,
+    Status,
+    TemplateEvent,
+    event_from_dict,
+)
 from .dispatch import OfficeDesk, decide, reply_address
 
 log = logging.getLogger(__name__)
