@@ -22,6 +22,8 @@ from ..register.validation import (
     check_phone,
     clean_text,
     neutralize,
+    sheets_changed_nik,
+    sheets_changed_phone,
 )
 
 log = logging.getLogger(__name__)
@@ -33,11 +35,14 @@ def staff_phone(phone: Phone) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[str, str], dict[str, str]]:
+def check(fields: Mapping[str, object], service: Service | None,
+          from_sheet: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Register values for a submission, and one message per bad field (empty when all is well).
 
     Values of bad fields are kept as typed (cleaned), so a channel that must not drop a
-    response (a Google Form) can still store it for staff to follow up.
+    response (a Google Form) can still store it for staff to follow up. `from_sheet`: the
+    answers were read from a sheet, where Sheets may have changed them (a NIK turned into a
+    number, a '+62…' answer into a formula error); those reasons name Sheets, not the resident.
     """
     errors: dict[str, str] = {}
     if service is None or not service.active:
@@ -46,9 +51,13 @@ def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[s
     if error:
         errors["nama"] = error
     nik, error = check_nik(fields.get("nik"))
+    if from_sheet and sheets_changed_nik(fields.get("nik")):
+        nik, error = clean_text(fields.get("nik")), sheets_changed_nik(fields.get("nik"))
     if error:
         errors["nik"] = error
     phone, error = check_phone(fields.get("wa"))
+    if from_sheet and sheets_changed_phone(fields.get("wa")):
+        error = sheets_changed_phone(fields.get("wa"))
     if error:
         errors["wa"] = error
     details, error = check_details(fields.get("keterangan"))
