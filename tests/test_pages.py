@@ -281,8 +281,8 @@ def test_the_poster_pdf_is_one_a4_page_naming_every_active_service(runner, tmp_p
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     text = " ".join(reader.pages[0].extract_text().split())
     for service in office.state.meta.services():
-        assert service.name.split(" (")[0] in text
-    assert "Jam pelayanan" in text
+        assert service.name + " Selesai dalam" in text  # whole, never cut short with "…"
+    assert "Surat Keterangan Tidak Mampu (SKTM)" in text and "Jam pelayanan" in text
 
 
 def test_a_one_service_poster_has_a_big_qr_code(runner, tmp_path):
