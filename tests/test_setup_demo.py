@@ -7,9 +7,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .test_handover import env_of, folder, wizard  # noqa: F401  (folder is a fixture)
+import pytest
+
+from .test_handover import env_of, wizard
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """A fresh working folder, with no PONDOK_* from the outside."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("PONDOK_"):
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
 SHEET = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit"
 
 
