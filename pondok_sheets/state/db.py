@@ -55,6 +55,10 @@ MIGRATIONS: tuple[str, ...] = (
     RELEASE_1,
     # 2: a cheap fingerprint of each contact's cells as typed, so a sync re-parses only numbers that changed.
     "ALTER TABLE wa_contacts ADD COLUMN typed TEXT NOT NULL DEFAULT ''",
+    # 3: the register rows that time alone can make due (a settle delay, quiet hours, a reminder), as the
+    # last read left them, so a sync told by Drive that nothing changed does its timed work without a read.
+    """CREATE TABLE register_copy (ticket TEXT PRIMARY KEY, row INTEGER NOT NULL, cells TEXT NOT NULL);
+       CREATE TABLE register_tabs (tab TEXT PRIMARY KEY, headers TEXT NOT NULL)""",
 )
 
 
