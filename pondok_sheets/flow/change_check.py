@@ -77,6 +77,8 @@ class ChangeCheck:
             return "no local copy, or the last cycle did not finish"
         if self.office.state.queue.has_pending():
             return "submissions to append"
+        if self.office.state.undelivered.waiting():  # a Notifikasi to correct before any reminder runs off it
+            return "deliveries WhatsApp reported failed"
         last = datetime.fromisoformat(self.saved["full_read_at"])
         if self.now < last or self.now - last >= timedelta(minutes=self.office.settings.full_read_minutes):
             return "the safety net's interval"
