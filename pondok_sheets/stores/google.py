@@ -67,8 +67,11 @@ def to_grid(values: list[list[Any]]) -> list[list[str]]:
     if not values:
         return []
     headers = [str(h) for h in values[0]]
+    # Most cells are already text: only numbers, booleans and dates need converting (the per-cell call is
+    # most of the cost of a large read).
     return [headers] + [
-        [cell_text(v, headers[i] if i < len(headers) else "") for i, v in enumerate(row)] for row in values[1:]
+        [v if type(v) is str else cell_text(v, headers[i] if i < len(headers) else "") for i, v in enumerate(row)]
+        for row in values[1:]
     ]
 
 
