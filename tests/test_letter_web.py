@@ -144,7 +144,7 @@ def test_the_form_shows_exactly_the_services_fields(office, staff, client):
     staff.set_where("Layanan", "Kode", "SKTM", "Isian", SCHOOL)
     sync(office, at("2026-12-01 08:00"))
     form = client.get("/ajukan/SKTM").get_data(as_text=True)
-    names = set(re.findall(r"<(?:input|select|textarea)[^>]* name=\"([a-z_]+)\"", form)) - {"csrf_token", "situs_web"}
+    names = set(re.findall(r"<(?:input|select|textarea)[^>]* name=\"([a-z_]+)\"", form)) - {"csrf_token", "situs_web", "kiriman"}
     assert names == {"nama", "nik", "wa", "keterangan", "setuju", "sekolah", "kelas"}
     assert "Kelas (tidak wajib)" in form
 

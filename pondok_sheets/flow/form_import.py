@@ -19,6 +19,7 @@ from ..register.forms import (
     is_responses_tab,
     map_columns,
     new_responses,
+    ticked_services,
 )
 from ..register.model import KIRIM_WA, TABS, Channel, Request, Service, Status
 from ..register.table import CellWrite, Table
@@ -73,7 +74,13 @@ def import_responses(office: Office, table: Table, requests: list[Request], stam
         answers = response.answers
         service = find_service(services, answers.get("layanan", ""))
         asked = field_answers(table, response.row, service)
-        values, errors = check({**asked, **answers, "setuju": answers.get("setuju") or "ya"}, service, asked)
+        values, errors = check({**asked, **answers, "setuju": answers.get("setuju") or "ya"}, service, asked,
+                               from_sheet=True)
+        ticked = ticked_services(answers.get("layanan", ""), [s.name for s in services] + [s.code for s in services])
+        if ticked:
+            errors["layanan"] = (f"Pemohon mencentang {len(ticked)} layanan sekaligus ({', '.join(ticked)}); "
+                                 "satu permohonan untuk satu layanan. Petugas: tanyakan layanan yang dimaksud, "
+                                 "atau catat layanan lainnya di baris baru.")
         earlier = landed.get((response.received, values["Nama"].casefold()))
         if earlier:
             ticket = earlier
