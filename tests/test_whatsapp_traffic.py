@@ -39,13 +39,18 @@ def wa_api():
 
 
 @pytest.fixture
-def cloud(settings, wa_api):
+def cloud(settings, wa_api, staff):
     app = create_app(dataclasses.replace(
         settings, wa_provider="cloud", wa_token=wa_api.token, wa_phone_number_id=wa_api.phone_number_id,
         wa_app_secret=wa_api.app_secret, wa_verify_token="kata-rahasia", wa_api_url=wa_api.base_url,
         wa_template="status_permohonan", wa_digest_template="ringkasan_pagi", wa_business_id=wa_api.waba_id,
         staff_wa=(parse_phone("0812-9999-0001"),)), {"TESTING": True})
     app.extensions["pondok"].messenger.client.sleep = lambda seconds: None
+    # These chats file SKD with name and NIK only: its letter fields (issue 14) are switched off here.
+    from pondok_sheets.flow.catalogue import refresh_catalog
+
+    staff.set_where("Layanan", "Kode", "SKD", "Isian", "-")
+    refresh_catalog(app.extensions["pondok"])
     return app
 
 
