@@ -15,6 +15,7 @@ from dotenv import dotenv_values
 
 from .errors import ConfigError
 from .register.forms import parse_overrides
+from .register.model import Status
 from .register.validation import Phone, parse_phone
 
 WA_PROVIDERS = ("console", "cloud", "links")
@@ -55,6 +56,7 @@ class Settings:
     log_keep_days: int = 0  # move Log rows older than this to "Log Arsip"; 0 keeps everything in Log
     form_tab: str = ""  # the linked Google Form's responses tab; empty: found by its timestamp header
     form_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the office's own question titles
+    survey_after: str = "Selesai"  # the status whose message carries the survey invitation; "" turns it off
     sheets_api_url: str = ""  # only for tests: where the fake Sheets API listens
 
     @property
@@ -153,6 +155,16 @@ def _form_fields(value: str) -> dict[str, tuple[str, ...]]:
     return parse_overrides(value)
 
 
+def _survey_after(value: str) -> str:
+    text = " ".join(value.split())
+    if text.casefold() in ("", "tidak", "mati", "off", "no"):
+        return ""
+    status = Status.parse(text)
+    if status is None:
+        raise ValueError(f"nama status ({Status.names()}) atau Tidak")
+    return status.value
+
+
 def _path(value: str) -> Path:
     return Path(value.strip()).expanduser()
 
@@ -189,6 +201,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_LOG_KEEP_DAYS": ("log_keep_days", _int(0)),
     "PONDOK_FORM_TAB": ("form_tab", _text),
     "PONDOK_FORM_FIELDS": ("form_fields", _form_fields),
+    "PONDOK_SURVEY_AFTER": ("survey_after", _survey_after),
     "PONDOK_SHEETS_API_URL": ("sheets_api_url", _url),
 }
 

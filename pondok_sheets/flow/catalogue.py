@@ -8,11 +8,12 @@ from ..errors import MissingHeader, StoreError
 from ..office import Office
 from ..register.catalog import service_to_dict, services_from_rows
 from ..register.forms import TICKET
-from ..register.model import LAYANAN, PERMOHONAN, PublicStatus, TabSpec
+from ..register.model import LAYANAN, LAYANAN_SURVEI, PERMOHONAN, PublicStatus, TabSpec
 from ..register.stats import DONE
 from ..register.tickets import normalize_ticket
 from ..stores import prepare_register
 from .form_import import find_form_tab
+from .voice import forget_missing
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def lookup(office: Office, text: str) -> PublicStatus | None:
 def refresh_catalog(office: Office) -> None:
     """Read Layanan once and keep it for pages (used before the first sync)."""
     table = office.store.read([LAYANAN.name])[LAYANAN.name]
-    services = services_from_rows([v for _, v in table.records(LAYANAN.headers)])
+    services = services_from_rows([v for _, v in table.records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
     office.state.meta.set("services", [service_to_dict(s) for s in services])
 
 
@@ -37,6 +38,7 @@ def prepare(office: Office) -> list[str]:
                             extra=(TabSpec(form, (TICKET,)),) if form else ())
     if form:
         done.insert(0, f"Tab jawaban Google Form ditemukan: {form}.")
+    forget_missing(office)  # the Survei and Pengaduan tabs exist now: read them at the next sync
     refresh_catalog(office)
     return done
 

@@ -32,6 +32,7 @@ from ..register.messages import wording_from_rows
 from ..register.model import (
     KIRIM_WA,
     LAYANAN,
+    LAYANAN_SURVEI,
     LOG,
     PERMOHONAN,
     PESAN,
@@ -42,7 +43,7 @@ from ..register.model import (
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import mask_name, unneutralize
-from . import delivery
+from . import delivery, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .form_import import form_tab, import_responses
 from .inbox import process_inbox
@@ -121,6 +122,7 @@ class SyncCycle:
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.since = self.state.snapshot.status_since()  # read once: for the settle delay, then for the history
         self.deliveries = delivery.Deliveries([], [])
+        self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
 
     def run(self) -> CycleReport:
         """Do the whole cycle; errors from the register end it with `report.error` set."""
@@ -142,10 +144,11 @@ class SyncCycle:
         links_mode = self.office.messenger.confirms_later
         specs = [PERMOHONAN, LAYANAN, PESAN] + ([KIRIM_WA] if links_mode else [])
         form = form_tab(self.office)
-        tables = self._read_tabs([s.name for s in specs], form)
+        tables = voice.read_tabs(self.office, lambda names: self._read_tabs(names, form), [s.name for s in specs],
+                                 self.now)
         for spec in specs + [LOG]:
             tables[spec.name].require(spec)
-        services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers)])
+        services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
         wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
         announcer = Announcer(self.office.messenger, self.state.ledger, self.state.sent, self.state.log,
                               self.office.links, wording, services, self.settings.village, self.now)
@@ -169,11 +172,13 @@ class SyncCycle:
             for request, value in ticks.notified:
                 self._write(request, "Notifikasi", value)
             self._amend_log(ticks.log_writes)
+        self.voice = voice.take_in(self.office, reading.tables)
         return new_rows
 
     def announce(self, reading: Reading, new_rows: list[dict[str, str]]) -> None:
         """Tell residents what changed, then fill in the Notifikasi cells the outcomes call for."""
         announcer = reading.announcer
+        voice.prepare_announcer(self.office, announcer, announcer.services)
         new_requests = [plan.request_from_row(row) for row in new_rows]
         due, notes = due_announcements(reading.requests + new_requests)
         chosen = plan.schedule(due, {r.ticket for r in new_requests}, self.since, self.now, self.settings.timezone,
@@ -186,6 +191,8 @@ class SyncCycle:
             if announcer.stopped or self.report.sent >= self.max_sends:
                 break
             self._note(request.ticket, announcer.remind(request, number), results)
+        for outcome in voice.announce(self.office, announcer, reading.tables, self.writes, self.now):
+            self.report.count(outcome)
         for row in new_rows:
             row["Notifikasi"] = results.get(row["Tiket"], row.get("Notifikasi", ""))
         for request, header, value in plan.notified_cells(reading.requests, results, notes, self.stamp):
@@ -232,6 +239,7 @@ class SyncCycle:
                 self.office.store.append(KIRIM_WA.name, rows)
                 writes_done += 1
                 self.state.links.mark_in_sheet(ids)
+        writes_done += voice.write_back(self.office, self.voice, MAX_WRITES - writes_done)
         if writes_done < MAX_WRITES:
             self._flush_log()
 

@@ -46,6 +46,7 @@ def service_to_row(service: Service) -> dict[str, str]:
         "Kode": service.code, "Layanan": service.name,
         "Persyaratan": "\n".join(service.requirements), "Lama (hari)": str(service.days),
         "Aktif": "Ya" if service.active else "Tidak", "Formulir": service.form_url,
+        "Survei": "Ya" if service.survey else "Tidak",
     }
 
 
@@ -74,6 +75,7 @@ def services_from_rows(rows: list[Mapping[str, str]]) -> list[Service]:
             days=int(days_text) if days_text else 0,
             active=is_yes(row.get("Aktif", "Ya")) or not str(row.get("Aktif", "")).strip(),
             form_url=str(row.get("Formulir", "")).strip(),
+            survey=is_yes(row.get("Survei", "Ya")) or not str(row.get("Survei", "")).strip(),
         ))
     return services
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .model import Status
 from .validation import Phone
 
-PLACEHOLDERS = ("nama", "tiket", "layanan", "status", "catatan", "desa", "tautan")
+PLACEHOLDERS = ("nama", "tiket", "layanan", "status", "catatan", "desa", "tautan", "survei")
 
 # Default wording per status, seeded into the Pesan tab where staff may change it.
 # A line whose placeholder comes out empty (usually {catatan}) is left out.

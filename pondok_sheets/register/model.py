@@ -76,6 +76,11 @@ class Service:
     days: int
     active: bool = True
     form_url: str = ""
+    survey: bool = True  # the Layanan column Survei: Tidak turns the survey invitation off for this service
+
+
+# Optional Layanan column (issue 15): an office that upgrades without init-sheet reads every service as Ya.
+LAYANAN_SURVEI = TabSpec("Layanan", ("Survei",))
 
 
 @dataclass(frozen=True)

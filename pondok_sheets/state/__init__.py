@@ -14,6 +14,7 @@ from .ledger import Ledger
 from .outbox import ConsoleOutbox, PendingLog
 from .queue import IntakeQueue, QueuedRequest
 from .snapshot import JobClock, Meta, Snapshot
+from .voice import VoiceBook
 from .whatsapp import (
     ChatBook,
     ContactBook,
@@ -49,6 +50,7 @@ class State:
         self.chats = ChatBook(self.db)
         self.sent = SentLog(self.db)
         self.links = LinkQueue(self.db)
+        self.voice = VoiceBook(self.db)  # survey answers and complaints (issue 15)
 
     def purge(self, now: datetime) -> None:
         """Drop personal data past its keeping time."""

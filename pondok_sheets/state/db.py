@@ -55,6 +55,16 @@ MIGRATIONS: tuple[str, ...] = (
     RELEASE_1,
     # 2: a cheap fingerprint of each contact's cells as typed, so a sync re-parses only numbers that changed.
     "ALTER TABLE wa_contacts ADD COLUMN typed TEXT NOT NULL DEFAULT ''",
+    # 3: the residents' voice (issue 15): survey answers and complaints waiting for their tab, the keys
+    # each tab held at the last sync, complaints' public faces, and when each was first seen answered.
+    """
+    CREATE TABLE voice_queue (tab TEXT NOT NULL, key TEXT NOT NULL, row TEXT, created_at TEXT NOT NULL,
+        flushed_at TEXT, PRIMARY KEY (tab, key));
+    CREATE TABLE voice_seen (tab TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (tab, key));
+    CREATE TABLE complaints_public (ticket TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE complaint_answers (ticket TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (ticket, status))
+    """,
 )
 
 
