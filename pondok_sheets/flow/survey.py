@@ -109,6 +109,14 @@ def take_in(office: Office, table: Table) -> list[dict[str, str]]:
     return rows
 
 
+def appended(office: Office, rows: list[dict[str, str]], stamp: str) -> None:
+    """Answers just appended count at once, as if this sync had read them."""
+    keys = [r["Tiket (hash)"] for r in rows]
+    office.state.voice.save_seen(SURVEI.name, keys)
+    office.state.meta.set(ANSWERS_KEY, list(office.state.meta.get(ANSWERS_KEY, [])) + rows)
+    office.state.voice.mark_flushed(SURVEI.name, keys, stamp)
+
+
 def known_answers(office: Office) -> list[Answer]:
     """Answers as of the last sync plus those still queued, one per request."""
     rows = list(office.state.meta.get(ANSWERS_KEY, []))

@@ -129,6 +129,5 @@ def write_back(office: Office, rows: VoiceRows, budget: int) -> int:
         if tab == PENGADUAN.name:
             complaints.appended(office, pending, stamp)
         else:
-            office.state.voice.mark_flushed(tab, [r["Tiket (hash)"] for r in pending], stamp)
-            office.state.voice.save_seen(tab, [r["Tiket (hash)"] for r in pending])
+            survey.appended(office, pending, stamp)
     return used
