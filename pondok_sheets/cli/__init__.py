@@ -3,11 +3,12 @@
     group.py      the command group, errors as one line
     commands.py   serve, tick, sync, set-status, outbox, demo
     admin.py      init-sheet, doctor, poster, rekap, panduan; setup_wizard.py: setup
+    voice.py      skm (the survey report)
 """
 from __future__ import annotations
 
 from .. import i18n
-from . import admin, commands  # noqa: F401  (their commands join the group)
+from . import admin, commands, voice  # noqa: F401  (their commands join the group)
 from .group import cli
 from .setup_wizard import setup
 

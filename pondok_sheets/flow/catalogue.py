@@ -13,6 +13,7 @@ from ..register.stats import DONE
 from ..register.tickets import normalize_ticket
 from ..stores import prepare_register
 from .form_import import find_form_tab
+from .survey import survey_sheet
 from .voice import forget_missing
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,9 @@ def first_start(office: Office) -> None:
 
 
 def rekap(office: Office, year: int, month: int) -> Rekap:
-    """The monthly report, from one read of the register."""
+    """The monthly report, from one read of the register (and one more for its SKM sheet)."""
     table = office.store.read([PERMOHONAN.name])[PERMOHONAN.name]
-    return build_rekap(table, office.state.meta.services(active_only=False), office.state.snapshot.first_seen(DONE),
-                       office.settings.village, year, month)
+    report = build_rekap(table, office.state.meta.services(active_only=False),
+                         office.state.snapshot.first_seen(DONE), office.settings.village, year, month)
+    report.skm = survey_sheet(office, year, month)
+    return report

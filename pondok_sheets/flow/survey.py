@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 from ..config import ensure_secret_key
-from ..errors import InvalidInput
+from ..documents.skm_sheet import skm_rows
+from ..errors import InvalidInput, StoreError
 from ..office import Office
 from ..register.catalog import find_service, service_name
 from ..register.messages import render
@@ -147,3 +148,12 @@ def result_from_register(office: Office, period: Period) -> Result:
     served = sum(1 for _, cells in tables["Permohonan"].records(["Masuk", "Tiket"])
                  if (day := parse_day(cells["Masuk"])) is not None and period.contains(day))
     return result_for(period, answers, served)
+
+
+def survey_sheet(office: Office, year: int, month: int) -> list[list[object]]:
+    """The SKM sheet of the monthly rekap; empty when the register has no Survei tab yet."""
+    try:
+        result = result_from_register(office, parse_period(f"{year}-{month:02d}"))
+    except StoreError:
+        return []
+    return skm_rows(result)
