@@ -120,3 +120,19 @@ def test_a_sync_with_the_voice_tabs_stays_within_its_budgets(client, office, sta
     sheets_api.reset_counts()
     report = sync(office, at("2026-11-27 09:20"))
     assert (sheets_api.reads, sheets_api.writes) == (1, 0)  # idle: the voice tabs ride on the one read
+
+
+def test_the_chat_menu_and_the_poster_lead_to_the_complaints_page(client, office):
+    from pondok_sheets.register.validation import parse_phone
+    from pondok_sheets.whatsapp.chat import Chat, Incoming
+
+    class Desk:
+        def services(self, active_only: bool = True):
+            return office.state.meta.services(active_only)
+
+    chat = Chat(Desk(), office.state.chats, office.state.contacts, office.links, "Pondok", "PDK")  # type: ignore[arg-type]
+    ((menu, _),) = chat.handle(Incoming(parse_phone("0812-3456-7801"), text="Halo"), at("2026-11-27 09:00"))
+    assert "Pengaduan dan saran (boleh tanpa nama): https://layanan.desapondok.id/pengaduan" in menu
+    assert client.get("/qr/pengaduan.svg").status_code == 200
+    assert client.get("/qr/survei.png").status_code == 200
+    assert "Pengaduan dan saran" in client.get("/poster").get_data(as_text=True)
