@@ -1,6 +1,8 @@
 """The resident's path in a real headless Chromium, 360 px wide, with JavaScript off."""
 from __future__ import annotations
 
+import pytest
+
 from .conftest import VALID
 from pondok_sheets.flow.intake import submit
 
@@ -13,6 +15,12 @@ def fill_form(page, values: dict) -> None:
     if values.get("setuju"):
         page.check("#setuju")
 
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """The pages read local state only: one register is enough for the browser."""
+    return "local"
 
 def test_a_resident_applies_from_the_landing_page_and_gets_a_ticket(live_server, phone_page, office):
     page = phone_page

@@ -66,7 +66,7 @@ def told_to(office: Office) -> dict[str, list[str]]:
 
 # -- budgets -----------------------------------------------------------------------------
 
-def test_an_idle_sync_over_10000_rows_costs_one_read_and_no_write(sheets_api, tmp_path):
+def test_an_idle_sync_over_10000_rows_costs_no_sheets_request_and_one_drive_request(sheets_api, tmp_path):
     settings = google_settings(sheets_api, tmp_path)
     build_register(sheets_api, settings.sheet_id, 10_000)
     office = Office.open(settings)
@@ -74,7 +74,7 @@ def test_an_idle_sync_over_10000_rows_costs_one_read_and_no_write(sheets_api, tm
     sheets_api.reset_counts()
     report = sync(office, at("2026-11-27 09:02"))
     assert report.ok and report.sent == 0
-    assert (sheets_api.reads, sheets_api.writes) == (1, 0)
+    assert (sheets_api.reads, sheets_api.writes, sheets_api.drive_requests) == (0, 0, 1)
 
 
 @pytest.mark.parametrize("changes", [1, 100])
@@ -348,6 +348,18 @@ def test_doctor_passes_on_a_prepared_sheet_and_names_a_missing_header(sheets_api
     staff.rename_header("Tiket", "No")
     result = runner.invoke(["doctor"])
     assert result.exit_code == 1 and "[MASALAH] Kolom 'Tiket' tidak ditemukan di tab Permohonan" in result.output
+
+
+def test_doctor_says_whether_the_drive_change_check_is_available(sheets_api, runner):
+    assert "[OK] Google Drive API aktif" in runner.invoke(["doctor"]).output
+    sheets_api.drive_enabled = False
+    try:
+        result = runner.invoke(["doctor"])
+    finally:
+        sheets_api.drive_enabled = True
+    assert result.exit_code == 0, result.output  # a warning: syncs still work, reading in full
+    assert "[PERINGATAN] Pemeriksaan perubahan lewat Google Drive tidak tersedia: Google Drive API belum " \
+           "diaktifkan" in result.output
 
 
 def test_a_missing_key_file_is_explained(sheets_api, tmp_path):

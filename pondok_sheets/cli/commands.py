@@ -1,8 +1,7 @@
-"""Daily commands: serve, tick, sync, set-status, outbox, demo. Output for staff is in Bahasa Indonesia."""
+"""Daily commands: serve, sync, set-status, outbox, demo. Output for staff is in Bahasa Indonesia."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import click
 
@@ -34,26 +33,6 @@ def serve(host: str, port: int, threads: int) -> None:
         waitress_serve(app, host=host, port=port, threads=threads)
     finally:
         scheduler.shutdown(wait=False)
-
-
-@cli.command()
-@click.option("--at", "at", default=None, metavar="ISO-TIME",
-              help="Jalankan seolah-olah pada waktu ini (uji coba), misalnya 2026-11-27T07:30.")
-def tick(at: str | None) -> None:
-    """Jalankan setiap pekerjaan yang sudah waktunya (sinkron, ringkasan pagi), sekali, lalu selesai."""
-    here = office()
-    now = here.now()
-    if at is not None:
-        try:
-            now = datetime.fromisoformat(at)
-        except ValueError:
-            raise StaffError(f"--at harus waktu ISO, misalnya 2026-11-27T07:30 (sekarang: {at!r}).", 2) from None
-        now = now if now.tzinfo else now.replace(tzinfo=here.settings.timezone)
-    result = jobs.run_due(here, now, simulated=at is not None)
-    for line in result.lines():
-        click.echo(line)
-    if not result.ok:
-        raise click.exceptions.Exit(1)
 
 
 @cli.command()

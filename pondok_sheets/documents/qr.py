@@ -1,9 +1,14 @@
-"""QR codes for the posters and pages: each service's form, the landing page, the status look-up, the chat."""
+"""QR codes for the posters and pages: each service's form, the landing page, the status look-up, the chat.
+
+Drawing a code costs ~10 ms of CPU, and a page shows the same few codes again and again: each
+drawing is kept in memory by its content (the URL), a bounded number of them.
+"""
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import qrcode
 import qrcode.image.svg
@@ -41,12 +46,17 @@ def _code(url: str) -> qrcode.QRCode:
     return code
 
 
+CACHED = 512  # drawings kept: every ticket page's own code plus the poster's; ~2-4 kB each
+
+
+@lru_cache(maxsize=CACHED)
 def svg(url: str) -> str:
     """The QR code as one compact SVG path (scales to any size, small on slow data)."""
     image = _code(url).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return image.to_string(encoding="unicode")
 
 
+@lru_cache(maxsize=64)
 def png(url: str, box: int = 10) -> bytes:
     """The QR code as a black-on-white PNG, `box` pixels per module."""
     code = _code(url)

@@ -39,6 +39,9 @@ from .announcer import Announcer, Outcome
 
 log = logging.getLogger(__name__)
 CATEGORIES_KEY = "complaint_categories"
+# meta: complaints answered by staff whose message waits (settle delay, quiet hours); the change check
+# reads the register while it is set, since Drive has nothing new to report about them.
+REPLIES_WAITING = "complaint_replies_waiting"
 
 ANSWER_TEXT = ("Pengaduan Anda ({kategori}, tiket {tiket}) sudah ditanggapi Kantor Desa {desa}.\n"
                "Status: {status}\nTanggapan: {tanggapan}\nLihat di {tautan}")
@@ -124,6 +127,7 @@ def announce(office: Office, announcer: Announcer, table: Table, now: datetime) 
     stamp = format_stamp(now)
     writes: list[CellWrite] = []
     outcomes: list[Outcome] = []
+    waiting = 0
     for _, cells in table.records(PENGADUAN.headers):
         ticket = cells["Tiket"].upper()
         if not ticket or not is_answered(cells):
@@ -137,6 +141,7 @@ def announce(office: Office, announcer: Announcer, table: Table, now: datetime) 
         if notified.startswith(f"{key} ·") or phone is None or announcer.stopped:
             continue
         if not is_settled(first, now, settings.settle_minutes) or in_quiet_hours(now, settings.quiet_hours):
+            waiting += 1
             continue
         values = {"kategori": clean_text(cells["Kategori"]), "tiket": ticket, "desa": settings.village,
                   "status": status.value, "tanggapan": unneutralize(cells["Tanggapan"]),
@@ -151,4 +156,5 @@ def announce(office: Office, announcer: Announcer, table: Table, now: datetime) 
         result = getattr(outcome, "notified", "")
         if result and result != notified:
             writes.append(CellWrite(RowKey(ticket=ticket), "Notifikasi", result))
+    office.state.meta.set(REPLIES_WAITING, waiting)
     return writes, outcomes

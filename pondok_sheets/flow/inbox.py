@@ -128,7 +128,7 @@ class InboxWorker:
             while process_inbox(self.office, self.clock()):
                 pass
 
-    def wait(self, timeout: float = 10.0) -> None:
+    def wait(self, timeout: float = 60.0) -> None:
         """Block until the current run ends (used by tests)."""
         thread = self._thread
         if thread is not None:

@@ -4,6 +4,9 @@ Jobs are plain functions of (office, now). `run_due` is what cron's `tick`, the
 `/tasks/tick` endpoint and `serve`'s scheduler all call; it holds the run lock, so
 overlapping runs never both do the work, and it remembers when each job last ran so a
 late or repeated tick catches up exactly once.
+
+The due checks need only settings and local state: the modules a job needs are imported when
+it runs, so a cron `tick` with nothing due stays small (see `cli/tick.py`).
 """
 from __future__ import annotations
 
@@ -12,16 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from ..errors import MessengerError, MissingHeader, StoreError
-from ..office import Office
-from ..register.digest import compose_digest
-from ..register.messages import Notice
-from .form_import import find_form_tab
-from .log_hygiene import tidy_log
-from .sync import sync
+
+if TYPE_CHECKING:
+    from ..office import Office
 
 log = logging.getLogger(__name__)
 SYNC_SLACK = timedelta(seconds=20)  # a cron "every 2 minutes" may fire a little early
@@ -68,12 +69,17 @@ def run_lock(office: Office, wait: float = 0) -> Iterator[bool]:
 
 def sync_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:
     """Flush the intake queue and sync the register (messages included)."""
+    from .sync import sync
+
     report = sync(office, now, max_sends=max_sends)
     return report.ok, report.summary()
 
 
 def digest_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:
     """The morning digest to every number in PONDOK_STAFF_WA."""
+    from ..register.digest import compose_digest
+    from ..register.messages import Notice
+
     text = compose_digest(office.state.snapshot.public_statuses(), office.state.meta.services(active_only=False),
                           now.date(),
                           office.settings.village)
@@ -102,6 +108,8 @@ def digest_is_due(office: Office, now: datetime, last: datetime | None) -> bool:
 
 def form_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:
     """Look for a linked Google Form's responses tab (once a day: a form may be linked any time)."""
+    from .form_import import find_form_tab
+
     found = find_form_tab(office)
     return True, f"tab jawaban: {found}" if found else "tidak ada Google Form tertaut"
 
@@ -115,6 +123,8 @@ def form_is_due(office: Office, now: datetime, last: datetime | None) -> bool:
 
 def log_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:
     """Log hygiene: numbers masked, old rows archived (PONDOK_LOG_KEEP_DAYS)."""
+    from .log_hygiene import tidy_log
+
     return True, tidy_log(office, now)
 
 
@@ -144,6 +154,12 @@ def flush_now(office: Office, now: datetime) -> str | None:
         ok, text = sync_job(office, now)
         office.state.jobs.record_run("sinkron", "nyata", now)
         return text
+
+
+def due_jobs(office: Office, now: datetime, simulated: bool = False) -> list[str]:
+    """Names of the jobs due now, from settings and local state only (no lock, no Google request)."""
+    clock = "simulasi" if simulated else "nyata"
+    return [job.name for job in JOBS if job.is_due(office, now, office.state.jobs.last_run(job.name, clock))]
 
 
 def run_due(office: Office, now: datetime, simulated: bool = False, max_sends: int = 500) -> TickResult:

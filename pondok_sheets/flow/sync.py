@@ -39,12 +39,16 @@ from ..register.model import (
     REQUEST_FIELDS,
     PublicStatus,
     Request,
+    Service,
+    Status,
+    TabSpec,
 )
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import mask_name, unneutralize
 from . import delivery, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
+from .change_check import ChangeCheck, copied_requests
 from .form_import import form_tab, import_responses
 from .inbox import process_inbox
 from .intake import issue_ticket
@@ -105,6 +109,7 @@ class Reading:
     requests: list[Request]
     announcer: Announcer
     form: str
+    local: bool = False  # from the local copy (Drive said nothing changed): timed work only, no read
 
 
 class SyncCycle:
@@ -120,39 +125,65 @@ class SyncCycle:
         self.report = CycleReport()
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
-        self.since = self.state.snapshot.status_since()  # read once: for the settle delay, then for the history
+        self.since: dict[str, tuple[str, str]] = {}  # read once in `read`: for the settle delay, then the history
         self.deliveries = delivery.Deliveries([], [])
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
+        self.missed: list[CellWrite] = []
+        self.check = ChangeCheck(office, now, self.report.warnings)
 
     def run(self) -> CycleReport:
         """Do the whole cycle; errors from the register end it with `report.error` set."""
         try:
             reading = self.read()
-            new_rows = self.take_in(reading)
+            new_rows = [] if reading.local else self.take_in(reading)
             self.announce(reading, new_rows)
             self.save_snapshot(reading, new_rows)
             self.write_back(new_rows)
+            self.check.finish(reading.requests + [plan.request_from_row(row) for row in new_rows],
+                              self.writes[PERMOHONAN.name], self.missed, self.walkin_keys,
+                              {name: table.headers for name, table in reading.tables.items()})
         except (StoreError, MissingHeader) as error:
             self.report.error = str(error)
             log.warning("sync stopped: %s", error)
+        finally:
+            self.check.stop()
         return self.report
 
     # -- the steps ----------------------------------------------------------------------
 
     def read(self) -> Reading:
-        """The one read of the cycle, checked against the headers the service needs."""
+        """The one read of the cycle, checked against the headers the service needs; none when Drive says
+        nothing changed since the last good cycle (then the rows timed work needs come from the local copy)."""
         links_mode = self.office.messenger.confirms_later
         specs = [PERMOHONAN, LAYANAN, PESAN] + ([KIRIM_WA] if links_mode else [])
         form = form_tab(self.office)
+        if not self.check.must_read():
+            return self._local_reading(specs)
         tables = voice.read_tabs(self.office, lambda names: self._read_tabs(names, form), [s.name for s in specs],
                                  self.now)
         for spec in specs + [LOG]:
             tables[spec.name].require(spec)
         services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
         wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
-        announcer = Announcer(self.office.messenger, self.state.ledger, self.state.sent, self.state.log,
-                              self.office.links, wording, services, self.settings.village, self.now)
-        return Reading(tables, read_requests(tables[PERMOHONAN.name]), announcer, form if form in tables else "")
+        self.since = self.state.snapshot.status_since()
+        return Reading(tables, read_requests(tables[PERMOHONAN.name]), self._announcer(wording, services),
+                       form if form in tables else "")
+
+    def _local_reading(self, specs: list[TabSpec]) -> Reading:
+        """The register as the last read left it: every tab's headers, and the rows timed work needs."""
+        headers = self.state.register_copy.headers()
+        tables = {name: Table(name, [cells]) for name, cells in headers.items()}
+        for spec in specs + [LOG]:
+            tables.setdefault(spec.name, Table(spec.name, [list(spec.headers)]))
+        requests = copied_requests(self.office)
+        self.since = self.state.snapshot.status_since([r.ticket for r in requests])
+        wording = wording_from_rows([{"Status": k, "Pesan": v} for k, v in self.state.meta.get("wording", {}).items()])
+        return Reading(tables, requests, self._announcer(wording, self.state.meta.services(active_only=False)),
+                       "", local=True)
+
+    def _announcer(self, wording: dict[Status | str, str], services: list[Service]) -> Announcer:
+        return Announcer(self.office.messenger, self.state.ledger, self.state.sent, self.state.log,
+                         self.office.links, wording, services, self.settings.village, self.now)
 
     def take_in(self, reading: Reading) -> list[dict[str, str]]:
         """Form responses queued, landed rows marked, walk-ins given tickets, ticks read; returns rows to append."""
@@ -165,8 +196,12 @@ class SyncCycle:
         present = {r.ticket for r in reading.requests if r.ticket}
         landed, new_rows = plan.new_rows(((q.ticket, q.row) for q in self.state.queue.pending()), present)
         self.state.queue.mark_flushed(landed, self.stamp)
+        twins = plan.repeated_walkins(reading.requests)
+        for rows in twins.values():
+            self._warn(plan.repeated_walkin_warning(rows))
         for request in filter(is_walkin, reading.requests):
-            self._give_ticket(request)
+            if fingerprint(request) not in twins:
+                self._give_ticket(request)
         if self.office.messenger.confirms_later:
             ticks = delivery.apply_ticks(reading.tables[KIRIM_WA.name], self.state.links, reading.requests, self.stamp)
             for request, value in ticks.notified:
@@ -180,14 +215,18 @@ class SyncCycle:
         announcer = reading.announcer
         voice.prepare_announcer(self.office, announcer, announcer.services)
         new_requests = [plan.request_from_row(row) for row in new_rows]
-        due, notes = due_announcements(reading.requests + new_requests)
+        copies = plan.repeated_tickets(reading.requests)
+        for ticket, rows in copies.items():
+            self._warn(plan.repeated_ticket_warning(ticket, rows))
+        single = [r for r in reading.requests if r.ticket not in copies]
+        due, notes = due_announcements(single + new_requests)
         chosen = plan.schedule(due, {r.ticket for r in new_requests}, self.since, self.now, self.settings.timezone,
                                self.settings.settle_minutes, self.settings.quiet_hours, self.max_sends)
         self.report.waiting += chosen.waiting
         results: dict[str, str] = {}
         for item in chosen.ready:
             self._note(item.request.ticket, announcer.announce(item), results)
-        for request, number in plan.reminders(reading.requests, self.now, self.settings.quiet_hours, set(results)):
+        for request, number in plan.reminders(single, self.now, self.settings.quiet_hours, set(results)):
             if announcer.stopped or self.report.sent >= self.max_sends:
                 break
             self._note(request.ticket, announcer.remind(request, number), results)
@@ -195,7 +234,7 @@ class SyncCycle:
             self.report.count(outcome)
         for row in new_rows:
             row["Notifikasi"] = results.get(row["Tiket"], row.get("Notifikasi", ""))
-        for request, header, value in plan.notified_cells(reading.requests, results, notes, self.stamp):
+        for request, header, value in plan.notified_cells(single, results, notes, self.stamp):
             self._write(request, header, value)
         announcer.resend_templates()
         if announcer.stopped:
@@ -204,7 +243,10 @@ class SyncCycle:
         self._amend_log(self.deliveries.writes)
 
     def save_snapshot(self, reading: Reading, new_rows: list[dict[str, str]]) -> None:
-        """What public pages and the chat read until the next sync."""
+        """What public pages and the chat read until the next sync (unchanged when nothing was read)."""
+        if reading.local:
+            self.state.meta.set("synced_at", self.stamp)
+            return
         services = reading.announcer.services
         requests = reading.requests + [plan.request_from_row(row) for row in new_rows]
         statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
@@ -221,7 +263,7 @@ class SyncCycle:
         writes_done = 0
         if any(self.writes.values()):
             # This update re-reads the header rows, so the appends below lay rows out as the sheet is now.
-            missed = self.office.store.update_many(self.writes)
+            missed = self.missed = self.office.store.update_many(self.writes)
             writes_done += 1
             permohonan = set(self.writes[PERMOHONAN.name])
             self.report.unplaced = sum(w in permohonan for w in missed)
@@ -251,6 +293,10 @@ class SyncCycle:
             results[ticket] = outcome.notified
         elif isinstance(outcome, StopAll):
             log.error("sending stopped for this cycle: %s", outcome.reason)
+
+    def _warn(self, text: str) -> None:
+        self.report.warnings.append(text)
+        log.warning("register needs staff: %s", text)
 
     def _read_tabs(self, names: list[str], form: str) -> dict[str, Table]:
         """A responses tab found earlier but since deleted is forgotten, and the read repeated without it."""

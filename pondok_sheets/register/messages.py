@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from .model import Status
 from .validation import Phone
 
-PLACEHOLDERS = ("nama", "tiket", "layanan", "status", "catatan", "desa", "tautan", "survei")
-
 # Default wording per status, seeded into the Pesan tab where staff may change it.
 # A line whose placeholder comes out empty (usually {catatan}) is left out.
 DEFAULT_WORDING: dict[Status, str] = {

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from .changes import Due
+from .changes import Due, fingerprint, is_walkin
 from .model import REQUEST_FIELDS, Request
 from .stamps import parse_stamp
 from .timing import in_quiet_hours, is_settled, reminder_due
@@ -94,3 +94,34 @@ def notified_cells(requests: Iterable[Request], results: Mapping[str, str], note
         if request.ticket in notes:
             cells.append((request, "Notifikasi", notes[request.ticket]))
     return cells
+
+
+def repeated_tickets(requests: Iterable[Request]) -> dict[str, list[int]]:
+    """Tickets found in more than one row (staff copy-pasted a row), with the sheet rows they are in."""
+    rows: dict[str, list[int]] = {}
+    for request in requests:
+        if request.ticket:
+            rows.setdefault(request.ticket, []).append(request.row)
+    return {ticket: found for ticket, found in rows.items() if len(found) > 1}
+
+
+def repeated_walkins(requests: Iterable[Request]) -> dict[str, list[int]]:
+    """Walk-in rows typed twice, identically: fingerprint -> sheet rows. Neither can be told apart from the other."""
+    rows: dict[str, list[int]] = {}
+    for request in filter(is_walkin, requests):
+        rows.setdefault(fingerprint(request), []).append(request.row)
+    return {key: found for key, found in rows.items() if len(found) > 1}
+
+
+def repeated_ticket_warning(ticket: str, rows: Sequence[int]) -> str:
+    """What staff read when one ticket sits in several rows."""
+    where = ", ".join(str(r) for r in rows)
+    return (f"Tiket {ticket} ada di {len(rows)} baris (baris {where}) tab Permohonan. Hapus salinannya; "
+            "baris-baris itu tidak diubah dan pemohonnya tidak dikabari sampai tinggal satu.")
+
+
+def repeated_walkin_warning(rows: Sequence[int]) -> str:
+    """What staff read when a walk-in row was typed twice."""
+    where = ", ".join(str(r) for r in rows)
+    return (f"Baris {where} tab Permohonan sama persis dan belum bertiket. Hapus salah satu; "
+            "keduanya belum diberi tiket sampai berbeda.")

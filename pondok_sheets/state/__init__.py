@@ -13,6 +13,7 @@ from .db import Database
 from .ledger import Ledger
 from .outbox import ConsoleOutbox, PendingLog
 from .queue import IntakeQueue, QueuedRequest
+from .register_copy import RegisterCopy
 from .snapshot import JobClock, Meta, Snapshot
 from .voice import VoiceBook
 from .whatsapp import (
@@ -40,6 +41,7 @@ class State:
         self.ledger = Ledger(self.db)
         self.snapshot = Snapshot(self.db)
         self.meta = Meta(self.db)
+        self.register_copy = RegisterCopy(self.db)
         self.jobs = JobClock(self.db)
         self.outbox = ConsoleOutbox(self.db)
         self.log = PendingLog(self.db)

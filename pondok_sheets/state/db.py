@@ -55,7 +55,11 @@ MIGRATIONS: tuple[str, ...] = (
     RELEASE_1,
     # 2: a cheap fingerprint of each contact's cells as typed, so a sync re-parses only numbers that changed.
     "ALTER TABLE wa_contacts ADD COLUMN typed TEXT NOT NULL DEFAULT ''",
-    # 3: the residents' voice (issue 15): survey answers and complaints waiting for their tab, the keys
+    # 3: the register rows that time alone can make due (a settle delay, quiet hours, a reminder), as the
+    # last read left them, so a sync told by Drive that nothing changed does its timed work without a read.
+    """CREATE TABLE register_copy (ticket TEXT PRIMARY KEY, row INTEGER NOT NULL, cells TEXT NOT NULL);
+       CREATE TABLE register_tabs (tab TEXT PRIMARY KEY, headers TEXT NOT NULL)""",
+    # 4: the residents' voice (issue 15): survey answers and complaints waiting for their tab, the keys
     # each tab held at the last sync, complaints' public faces, and when each was first seen answered.
     """
     CREATE TABLE voice_queue (tab TEXT NOT NULL, key TEXT NOT NULL, row TEXT, created_at TEXT NOT NULL,

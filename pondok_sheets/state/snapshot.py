@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +25,13 @@ class Snapshot:
 
         `since` is `status_since()` if the caller already read it this cycle."""
         statuses = list(statuses)
+        fresh = {s.ticket: (s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses}
         with self.db.connect() as db:
-            db.execute("DELETE FROM snapshot")
+            # Incremental: only rows that are new or changed are written, rows gone from the register dropped.
+            known = {row[0]: row for row in db.execute("SELECT * FROM snapshot")}
+            db.executemany("DELETE FROM snapshot WHERE ticket = ?", [(t,) for t in known.keys() - fresh.keys()])
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
-                           [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses])
+                           [row for ticket, row in fresh.items() if known.get(ticket) != row])
             latest = _latest_history(db) if since is None else since
             last = {t: status for t, (status, _) in latest.items()}
             db.executemany("INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
@@ -40,8 +43,10 @@ class Snapshot:
             row = db.execute("SELECT * FROM snapshot WHERE ticket = ?", (ticket,)).fetchone()
             if row:
                 return PublicStatus(*row)
-            row = db.execute("SELECT ticket, service, created_at, payload FROM queue WHERE ticket = ?",
-                             (ticket,)).fetchone()
+            # Only a submission still waiting: once flushed, the register (via the snapshot) is the truth,
+            # so a row staff deleted stops being shown.
+            row = db.execute("SELECT ticket, service, created_at, payload FROM queue WHERE ticket = ? "
+                             "AND flushed_at IS NULL", (ticket,)).fetchone()
         if row is None:
             return None
         name = mask_name(unneutralize(json.loads(row[3] or "{}").get("Nama", "")))
@@ -60,10 +65,18 @@ class Snapshot:
             return dict(db.execute(f"SELECT ticket, min(at) FROM history WHERE status IN ({marks}) GROUP BY ticket",
                                    wanted).fetchall())
 
-    def status_since(self) -> dict[str, tuple[str, str]]:
-        """Ticket -> (its latest status, when the sync first saw it), for the settle delay."""
+    def status_since(self, tickets: Collection[str] | None = None) -> dict[str, tuple[str, str]]:
+        """Ticket -> (its latest status, when the sync first saw it), for the settle delay; of `tickets` only
+        when given (a sync without a read looks at a few rows, not the whole history)."""
         with self.db.connect() as db:
-            return _latest_history(db)
+            if tickets is None:
+                return _latest_history(db)
+            latest: dict[str, tuple[str, str]] = {}
+            for ticket in tickets:
+                for status, at in db.execute("SELECT status, at FROM history WHERE ticket = ? ORDER BY at, rowid",
+                                             (ticket,)):
+                    latest[ticket] = (status, at)
+            return latest
 
     def timeline(self, ticket: str) -> list[tuple[str, str]]:
         """(status, first seen) for each status the ticket has had, oldest first."""

@@ -34,6 +34,11 @@ class VoiceBook:
             return db.execute("SELECT 1 FROM voice_queue WHERE tab = ?1 AND key = ?2 UNION "
                               "SELECT 1 FROM voice_seen WHERE tab = ?1 AND key = ?2", (tab, key)).fetchone() is not None
 
+    def has_pending(self) -> bool:
+        """True while any answer or complaint waits for its tab."""
+        with self.db.connect() as db:
+            return db.execute("SELECT 1 FROM voice_queue WHERE flushed_at IS NULL LIMIT 1").fetchone() is not None
+
     def pending(self, tab: str, limit: int = 500) -> list[tuple[str, dict[str, str]]]:
         """(key, row) waiting for `tab`, oldest first."""
         with self.db.connect() as db:

@@ -37,6 +37,15 @@ class TableStore(ABC):
     def delete_rows(self, tab: str, keys: Sequence[RowKey]) -> list[RowKey]:
         """Delete the rows with these keys (found right before deleting); returns keys not found."""
 
+    def change_mark(self) -> str | None:
+        """A cheap mark that differs whenever the register may have changed, or None when this
+        register has none (then every sync reads it). Raises StoreError when the check fails."""
+        return None
+
+    def writes_made(self) -> int:
+        """How many write requests this store has sent so far (attempts, landed or not)."""
+        return 0
+
     @abstractmethod
     def tab_names(self) -> list[str]:
         """The names of every tab, in order (one request)."""

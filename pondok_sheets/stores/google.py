@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from ..register.model import TABS, TabSpec, header_key
 from ..register.stamps import STAMP
 from ..register.table import CellWrite, RowKey, Table
 from .base import TableStore
+from .drive import change_mark
 from .google_setup import prepare_sheet
 from .sheets_client import (
     BoundedSheetsClient,
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 DATE_HEADERS = frozenset(header_key(h) for h in ("Masuk", "Diperbarui", "Waktu", "Timestamp", "Cap waktu",
                                                   "Stempel waktu"))
 SHEETS_EPOCH = datetime(1899, 12, 30)
+WRITE_METHODS = frozenset({"values_batch_update", "values_append", "batch_update", "values_update",
+                           "values_clear", "values_batch_clear"})
 READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
 
 
@@ -74,6 +77,8 @@ class GoogleStore(TableStore):
         self._client: BoundedSheetsClient | None = None
         self._headers: dict[str, list[str]] = {}  # header rows as of the last read
         self._fresh: set[str] = set()  # tabs whose header row was re-read since then
+        self._writes = 0  # write requests sent: the cycle asks Drive again after its own writes
+        self.before_first_write: Callable[[], None] | None = None  # called once, right before the next write
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "GoogleStore":
@@ -96,6 +101,11 @@ class GoogleStore(TableStore):
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One gspread client call on this spreadsheet, Google's failures explained as StoreError."""
         client = self.client
+        if method in WRITE_METHODS:
+            hook, self.before_first_write = self.before_first_write, None
+            if hook is not None:
+                hook()
+            self._writes += 1  # counted before sending: a write that timed out may still have landed
         try:
             return getattr(client, method)(self.spreadsheet_id, *args, **kwargs)
         except APIError as error:
@@ -107,6 +117,14 @@ class GoogleStore(TableStore):
             raise explain(error, self.account) from None
         except (OSError, GoogleAuthError) as error:  # time-outs, refused connections, token errors
             raise explain(error, self.account) from None
+
+    def change_mark(self) -> str | None:
+        """Drive's `version|modifiedTime` of the spreadsheet (one files.get, no Sheets request)."""
+        return change_mark(self.client, self.spreadsheet_id)
+
+    def writes_made(self) -> int:
+        """Write requests sent so far by this store."""
+        return self._writes
 
     def read(self, tabs: Sequence[str], headers_only: Sequence[str] = ()) -> dict[str, Table]:
         ranges = [quote_tab(t) for t in tabs] + [f"{quote_tab(t)}!1:1" for t in headers_only]

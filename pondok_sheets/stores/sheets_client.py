@@ -28,7 +28,9 @@ from gspread.utils import rowcol_to_a1
 from ..errors import CredentialsProblem, StoreError
 from ..retrying import bounded_retry
 
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+# drive.metadata.readonly: the narrowest scope that lets files.get say whether the sheet changed
+# (`spreadsheets` is not a Drive scope; see docs/research/drive-change-check.md).
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.metadata.readonly")
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ..documents import qr
@@ -50,7 +50,7 @@ def apply(kode: str):
 
 
 @bp.get("/tiket/<tiket>")
-def ticket(tiket: str) -> str:
+def ticket(tiket: str) -> Response:
     """A ticket's receipt and status, without any personal data."""
     found = lookup(office(), tiket)
     if found is None:
@@ -58,8 +58,17 @@ def ticket(tiket: str) -> str:
     service = next((s for s in office().state.meta.services(active_only=False) if s.name == found.service), None)
     link = office().links.at(request.host_url).ticket(found.ticket)
     share = "https://wa.me/?text=" + quote(f"Tiket {found.ticket} ({found.service}): cek status di {link}")
-    return render_template("ticket.html", t=found, service=service, timeline=office().state.snapshot.timeline(found.ticket),
-                           code=Markup(qr.svg(link)), link=link, share=share)
+    page = render_template("ticket.html", t=found, service=service, timeline=office().state.snapshot.timeline(found.ticket),
+                           code=Markup(qr.svg(link)), link=link, share=share)  # the QR drawn once, then cached
+    return conditional(page)
+
+
+def conditional(page: str) -> Response:
+    """The page with an ETag of its content: a phone viewing it again gets a 304 until the status changes."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-cache"  # always ask: the status may have changed since
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/cek")

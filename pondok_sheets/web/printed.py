@@ -27,7 +27,8 @@ def code(name: str, ext: str) -> Response:
     else:
         response = Response(qr.png(target.url), mimetype="image/png")
     response.headers["Cache-Control"] = f"public, max-age={DAY}"
-    return response
+    response.add_etag()  # by content: a phone asking again after a day gets a 304, not the image
+    return response.make_conditional(request)
 
 
 @bp.get("/poster")
