@@ -119,7 +119,7 @@ def test_a_sync_with_the_voice_tabs_stays_within_its_budgets(client, office, sta
     assert len(staff.rows("Pengaduan")) == 2
     sheets_api.reset_counts()
     report = sync(office, at("2026-11-27 09:20"))
-    assert (sheets_api.reads, sheets_api.writes) == (1, 0)  # idle: the voice tabs ride on the one read
+    assert (sheets_api.reads, sheets_api.writes) == (0, 0)  # idle: the Drive check says nothing changed
 
 
 def test_the_chat_menu_and_the_poster_lead_to_the_complaints_page(client, office):
