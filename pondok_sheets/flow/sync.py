@@ -159,8 +159,7 @@ class SyncCycle:
         form = form_tab(self.office)
         if not self.check.must_read():
             return self._local_reading(specs)
-        tables = voice.read_tabs(self.office, lambda names: self._read_tabs(names, form), [s.name for s in specs],
-                                 self.now)
+        tables = voice.read_tabs(self.office, lambda names: self._read_tabs(names, form), [s.name for s in specs])
         for spec in specs + [LOG]:
             tables[spec.name].require(spec)
         services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])

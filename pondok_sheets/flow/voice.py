@@ -2,9 +2,9 @@
 
 The Survei, Pengaduan and Kategori Pengaduan tabs join the cycle's one batched read, so an
 answer already in the sheet is known after local state is lost, and they cost no request
-of their own. An office that upgraded without `init-sheet` has none of them: the tab list is
-asked for (see `tabs_to_read`) and missing tabs are left out; a read that fails on a tab
-deleted since is repeated without them (as for a deleted form tab). Writes stay within the
+of their own. An office that upgraded without `init-sheet` has none of them: the read that
+fails on a missing tab is repeated without them (as for a deleted form tab), once; later
+cycles leave them out until init-sheet has created them. Writes stay within the
 cycle's budget of three: complaint Notifikasi cells join the one cell update; appends to
 Survei and Pengaduan take a write only while the budget has room, oldest kind first, and
 otherwise wait for the next cycle in the durable local queue.
@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..errors import StoreError
 from ..office import Office
 from ..register.complaints import KATEGORI, PENGADUAN
 from ..register.model import Service, TabSpec
-from ..register.stamps import format_stamp, parse_stamp
+from ..register.stamps import format_stamp
 from ..register.survey import SURVEI
 from ..register.table import CellWrite, Table
 from . import complaints, survey
@@ -28,8 +28,7 @@ from .announcer import Announcer, Outcome
 
 log = logging.getLogger(__name__)
 TABS = (SURVEI.name, PENGADUAN.name, KATEGORI.name)
-MISSING_KEY = "voice_tabs_missing"  # meta: tab -> when a read found it missing
-MISSING_RECHECK = timedelta(hours=1)
+MISSING_KEY = "voice_tabs_missing"  # meta: True once a read found a voice tab missing
 
 
 @dataclass
@@ -39,43 +38,32 @@ class VoiceRows:
     appends: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
-def tabs_to_read(office: Office, now: datetime) -> list[str]:
-    """The voice tabs to add to this cycle's read.
+def tabs_to_read(office: Office) -> list[str]:
+    """The voice tabs to add to this cycle's read: all of them, unless a read found them missing.
 
-    Once every voice tab was found, they are simply read. Until then (an office that has not
-    run init-sheet since upgrading) the tab list is asked for first, at most once per
-    MISSING_RECHECK: that cycle makes two reads, never more.
+    Missing tabs are looked for again only after init-sheet (`forget_missing`), which is what
+    creates them: asking for the tab list every so often would cost a third read in a cycle
+    that also writes.
     """
-    known = office.state.meta.get(MISSING_KEY)
-    if known is not None and not known.get("missing"):
-        return list(TABS)
-    checked = parse_stamp(known.get("checked", ""), now.tzinfo) if known else None
-    if known is None or checked is None or now - checked >= MISSING_RECHECK:
-        names = set(office.store.tab_names())
-        known = {"missing": [t for t in TABS if t not in names], "checked": format_stamp(now)}
-        office.state.meta.set(MISSING_KEY, known)
-        if known["missing"]:
-            log.warning("register has no %s tab(s) yet; run init-sheet", ", ".join(known["missing"]))
-    return [t for t in TABS if t not in known["missing"]]
+    return [] if office.state.meta.get(MISSING_KEY) else list(TABS)
 
 
-def read_tabs(office: Office, read: Callable[[list[str]], dict[str, Table]], names: list[str],
-              now: datetime) -> dict[str, Table]:
-    """`read(names + voice tabs)`; when a voice tab has gone since, the read is repeated without them."""
-    wanted = tabs_to_read(office, now)
+def read_tabs(office: Office, read: Callable[[list[str]], dict[str, Table]], names: list[str]) -> dict[str, Table]:
+    """`read(names + voice tabs)`; when one of them is missing, the read is repeated without them."""
+    wanted = tabs_to_read(office)
     try:
         return read(names + wanted)
     except StoreError as error:
         if not any(f"Tab {t} " in str(error) or f"'{t}'" in str(error) for t in wanted):
             raise
-        # Google names only the first missing tab: this cycle reads none of them (two reads at
-        # most); the next asks for the tab list again.
-        forget_missing(office)
+        # Google names only the first missing tab: none of them is read until init-sheet has run.
+        office.state.meta.set(MISSING_KEY, True)
+        log.warning("a voice tab is missing, left out until init-sheet runs: %s", error)
         return read(names)
 
 
 def forget_missing(office: Office) -> None:
-    """Look at the register's tab list again at the next sync (after init-sheet, or a tab deleted)."""
+    """Read every voice tab again at the next sync (after init-sheet created them)."""
     office.state.meta.set(MISSING_KEY, None)
 
 
