@@ -53,6 +53,7 @@ class Settings:
     wa_api_url: str = DEFAULT_WA_API_URL
     wa_template: str = ""
     wa_template_lang: str = "id"
+    wa_digest_template: str = ""  # the second utility template: the staff digest outside their 24-hour window
     wa_business_id: str = ""  # the WhatsApp Business Account id, for `doctor` to check the template
     log_keep_days: int = 0  # move Log rows older than this to "Log Arsip"; 0 keeps everything in Log
     form_tab: str = ""  # the linked Google Form's responses tab; empty: found by its timestamp header
@@ -199,6 +200,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_WA_API_URL": ("wa_api_url", _url),
     "PONDOK_WA_TEMPLATE": ("wa_template", _text),
     "PONDOK_WA_TEMPLATE_LANG": ("wa_template_lang", _text),
+    "PONDOK_WA_DIGEST_TEMPLATE": ("wa_digest_template", _text),
     "PONDOK_WA_BUSINESS_ID": ("wa_business_id", _text),
     "PONDOK_LOG_KEEP_DAYS": ("log_keep_days", _int(0)),
     "PONDOK_FORM_TAB": ("form_tab", _text),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..errors import MissingHeader, StoreError
 from ..flow.form_import import find_form_tab
-from ..messengers.graph import OPERATOR, GraphError
+from ..messengers.graph import OPERATOR, GraphClient, GraphError
 from ..office import Office
 from ..register.forms import TICKET, map_columns
 from ..register.model import TABS
@@ -69,26 +69,47 @@ def _cloud(office: Office) -> list[Finding]:
         return [Finding(FAIL, f"WhatsApp menolak: {OPERATOR.get(error.code, error.message)} [{error.code}].")]
     found = [Finding(OK, f"Token WhatsApp dan nomor bisnis cocok: {number.get('display_phone_number', '?')} "
                          f"({number.get('verified_name', '?')}).")]
-    template, lang = settings.wa_template, settings.wa_template_lang
+    found += _alerts(office)
+    found += _template(client, settings.wa_business_id, settings.wa_template, settings.wa_template_lang, 5,
+                       "PONDOK_WA_TEMPLATE", "pesan status hanya sampai ke warga yang menulis ke kantor dalam 24 jam "
+                                             "terakhir")
+    if settings.staff_wa:
+        found += _template(client, settings.wa_business_id, settings.wa_digest_template, settings.wa_template_lang,
+                           5, "PONDOK_WA_DIGEST_TEMPLATE", "ringkasan pagi hanya sampai ke petugas yang menulis ke "
+                                                           "kantor dalam 24 jam terakhir")
+    return found
+
+
+def _alerts(office: Office) -> list[Finding]:
+    """What WhatsApp's own webhooks said stops or endangers sending (account, template, errors)."""
+    settings = office.settings
+    ours = {"akun"} | {f"template:{name}:{settings.wa_template_lang}"
+                       for name in (settings.wa_template, settings.wa_digest_template) if name}
+    return [Finding(FAIL if key in ours else WARN, f"WhatsApp melaporkan: {text}")
+            for key, text, _ in office.state.notes.all("peringatan")]
+
+
+def _template(client: GraphClient, business_id: str, template: str, lang: str, count: int, variable: str,
+              without: str) -> list[Finding]:
+    """One approved template, checked against Meta: it exists, is approved and has `count` placeholders."""
     if not template:
-        return found + [Finding(WARN, "PONDOK_WA_TEMPLATE kosong: pesan status hanya sampai ke warga yang "
-                                      "menulis ke kantor dalam 24 jam terakhir.")]
-    if not settings.wa_business_id:
-        return found + [Finding(WARN, "PONDOK_WA_BUSINESS_ID kosong: template tidak bisa diperiksa.")]
+        return [Finding(WARN, f"{variable} kosong: {without}.")]
+    if not business_id:
+        return [Finding(WARN, f"PONDOK_WA_BUSINESS_ID kosong: template '{template}' tidak bisa diperiksa.")]
     try:
-        templates = client.templates(settings.wa_business_id, template)
+        templates = client.templates(business_id, template)
     except GraphError as error:
-        return found + [Finding(FAIL, f"Daftar template tidak bisa dibaca: {error.message} [{error.code}].")]
+        return [Finding(FAIL, f"Daftar template tidak bisa dibaca: {error.message} [{error.code}].")]
     match = next((t for t in templates if t.get("name") == template and t.get("language") == lang), None)
     if match is None:
-        return found + [Finding(FAIL, f"Template '{template}' ({lang}) tidak ditemukan di akun WhatsApp Business.")]
+        return [Finding(FAIL, f"Template '{template}' ({lang}) tidak ditemukan di akun WhatsApp Business "
+                              f"({variable}).")]
     body = next((c.get("text", "") for c in match.get("components", []) if c.get("type") == "BODY"), "")
-    count = sum(f"{{{{{i}}}}}" in body for i in range(1, 6))
-    if match.get("status") != "APPROVED" or count != 5:
-        return found + [Finding(FAIL, f"Template '{template}' ({lang}) berstatus {match.get('status')} dengan "
-                                      f"{count} isian; harus APPROVED dengan 5 isian {{{{1}}}}–{{{{5}}}}.")]
-    return found + [Finding(OK, f"Template '{template}' ({lang}) disetujui, kategori {match.get('category')}, "
-                                f"5 isian.")]
+    found = sum(f"{{{{{i}}}}}" in body for i in range(1, count + 1))
+    if match.get("status") != "APPROVED" or found != count:
+        return [Finding(FAIL, f"Template '{template}' ({lang}) berstatus {match.get('status')} dengan {found} isian; "
+                              f"harus APPROVED dengan {count} isian {{{{1}}}}–{{{{{count}}}}}.")]
+    return [Finding(OK, f"Template '{template}' ({lang}) disetujui, kategori {match.get('category')}, {count} isian.")]
 
 
 def _google(office: Office) -> list[Finding]:

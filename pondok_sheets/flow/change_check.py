@@ -80,6 +80,8 @@ class ChangeCheck:
             return "submissions to append"
         if self.office.state.voice.has_pending() or self.office.state.meta.get(REPLIES_WAITING):
             return "survey answers or complaints to append, or a complaint's answer to tell"
+        if self.office.state.undelivered.waiting():  # a Notifikasi to correct before any reminder runs off it
+            return "deliveries WhatsApp reported failed"
         last = datetime.fromisoformat(self.saved["full_read_at"])
         if self.now < last or self.now - last >= timedelta(minutes=self.office.settings.full_read_minutes):
             return "the safety net's interval"

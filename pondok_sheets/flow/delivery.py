@@ -1,14 +1,32 @@
-"""What the sync does with WhatsApp's side of things: ticks in Kirim WA, delivery statuses to Log."""
+"""What the sync does with WhatsApp's side of things: ticks in Kirim WA, delivery statuses to Log,
+deliveries that failed after Meta accepted them, and where each announcement can reach its resident."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..messengers.links import is_ticked
-from ..register.changes import read_told, told_text
-from ..register.model import KIRIM_WA, Request
+from ..register.changes import (
+    NOT_SENT,
+    SEPARATOR,
+    TOLD,
+    Due,
+    not_sent_text,
+    read_told,
+    told_text,
+)
+from ..register.model import KIRIM_WA, Request, Status
 from ..register.table import CellWrite, RowKey, Table
+from ..register.validation import Phone, parse_phone
+from ..state import State
 from ..state.whatsapp import LinkQueue, SentLog
+from .announcer import Outcome, Refused
+
+# A business-scoped user id (Meta: two-letter country code, a period, up to 128 letters and digits).
+USER_ID = re.compile(r"^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$")
 
 SENT_BY_STAFF = "terkirim oleh petugas"
 
@@ -69,3 +87,67 @@ def log_updates(sent: SentLog) -> Deliveries:
     """Hasil cells for every delivery status received since the last sync."""
     dirty = sent.dirty_deliveries()
     return Deliveries([hasil_write(i, text) for i, text in dirty], [i for i, _ in dirty])
+
+
+def contact_address(cell: str) -> Phone | None:
+    """The WhatsApp address in a WhatsApp cell: an Indonesian number, or a username user's user id."""
+    phone = parse_phone(cell)
+    if phone is None and USER_ID.match(cell.strip()):
+        return Phone(cell.strip())
+    return phone
+
+
+def reachable(due: Sequence[Due], state: State) -> list[Due]:
+    """Each announcement addressed where it can arrive: a user id typed in the cell, or a changed number."""
+    found = []
+    for item in due:
+        phone = item.phone or contact_address(item.request.whatsapp)
+        if phone is not None:
+            moved = state.notes.get("nomor_baru", state.hash(phone.e164))
+            phone = Phone(moved[0]) if moved else phone
+        found.append(item if phone == item.phone else dataclasses.replace(item, phone=phone))
+    return found
+
+
+def fixed_numbers(requests: Sequence[Request], state: State) -> list[Due]:
+    """Rows whose message WhatsApp could not deliver and whose number staff have since changed: tried again."""
+    due = []
+    for request in requests:
+        if f"{SEPARATOR}{NOT_SENT}:" not in request.notified or not state.undelivered.has_failed(request.ticket):
+            continue
+        status, told = Status.parse(request.status), read_told(request.notified)
+        phone = contact_address(request.whatsapp)
+        if status is None or told.status != status or told.bad_number or phone is None:
+            continue
+        if not state.undelivered.failed_with(request.ticket, phone.e164):
+            due.append(Due(request, status, phone))
+    return due
+
+
+def note_outcome(state: State, item: Due, outcome: Outcome, now: datetime) -> None:
+    """Remember the number an announcement was refused for, so a changed number gets one more try."""
+    if isinstance(outcome, Refused) and item.phone is not None:
+        state.undelivered.note_number(item.request.ticket, item.phone.e164, now)
+
+
+def undelivered_cells(requests: Sequence[Request], state: State, announced: Collection[str]) -> list[tuple[Request, str]]:
+    """Notifikasi cells for announcements WhatsApp reported undelivered after accepting them."""
+    by_ticket = {r.ticket: r for r in requests if r.ticket}
+    cells = []
+    for ticket, status_text, reason in state.undelivered.waiting():
+        request, status = by_ticket.get(ticket), Status.parse(status_text)
+        if request is None or status is None:
+            queued = state.queue.queued(ticket)
+            if queued is None or not queued.row:  # not waiting to be appended either: nothing to correct
+                state.undelivered.written(ticket)
+            continue
+        value = not_sent_text(status, reason)
+        if ticket in announced:
+            continue
+        told = read_told(request.notified)
+        if request.notified == value or Status.parse(request.status) is not status or told.status is not status \
+                or f"{SEPARATOR}{TOLD} " not in request.notified:
+            state.undelivered.written(ticket)  # written at an earlier sync, or the row has moved on
+            continue
+        cells.append((request, value))
+    return cells

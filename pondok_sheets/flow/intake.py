@@ -79,19 +79,25 @@ def issue_ticket(office: Office) -> str:
 
 
 def submit(office: Office, service_code: str, fields: Mapping[str, object], channel: Channel,
-           now: datetime | None = None) -> str:
+           now: datetime | None = None, *, ticket: str = "", notified: str = "", user_id: str = "") -> str:
     """Validate a request from any channel, queue it for the register and return its ticket.
 
-    Raises InvalidInput (nothing is stored) when any field is wrong.
+    Raises InvalidInput (nothing is stored) when any field is wrong. The WhatsApp chat passes the
+    `ticket` it chose before filing (a second try files under the same one), the Notifikasi its
+    own reply already made true, and for a username user with no shared number their user id.
     """
     now = now or office.now()
     service = find_service(office.state.meta.services(active_only=False), service_code)
     values, errors = check(fields, service)
+    if user_id:  # a business-scoped user id is how WhatsApp reaches a user who hides their number
+        errors.pop("wa", None)
+        values["WhatsApp"] = user_id
     if errors:
         raise InvalidInput(errors)
-    ticket = issue_ticket(office)
+    ticket = ticket or issue_ticket(office)
     stamp = format_stamp(now)
-    office.state.queue.enqueue(ticket, values["Layanan"], register_row(ticket, values, channel, stamp), stamp)
+    row = {**register_row(ticket, values, channel, stamp), **({"Notifikasi": notified} if notified else {})}
+    office.state.queue.enqueue(ticket, values["Layanan"], row, stamp)
     log.info("request %s queued from %s", ticket, channel.value)
     office.wakeup.notify()
     return ticket

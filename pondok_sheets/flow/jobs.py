@@ -76,17 +76,18 @@ def sync_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool,
 
 
 def digest_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:
-    """The morning digest to every number in PONDOK_STAFF_WA."""
-    from ..register.digest import compose_digest
+    """The morning digest to every number in PONDOK_STAFF_WA (as PONDOK_WA_DIGEST_TEMPLATE outside their window)."""
+    from ..register.digest import compose_digest, digest_params
     from ..register.messages import Notice
 
-    text = compose_digest(office.state.snapshot.public_statuses(), office.state.meta.services(active_only=False),
-                          now.date(),
-                          office.settings.village)
+    rows, services = office.state.snapshot.public_statuses(), office.state.meta.services(active_only=False)
+    alerts = [text for _, text, _ in office.state.notes.all("peringatan")]
+    text = compose_digest(rows, services, now.date(), office.settings.village, alerts)
+    params = digest_params(rows, services, now.date(), office.settings.village, alerts)
     sent = 0
     for phone in office.settings.staff_wa:
         try:
-            office.messenger.send(Notice(to=phone, text=text, kind="ringkasan"), now)
+            office.messenger.send(Notice(to=phone, text=text, kind="ringkasan", params=params), now)
             sent += 1
         except MessengerError as error:
             log.warning("digest to %s not sent: %s", phone.masked, error.reason)

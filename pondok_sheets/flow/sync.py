@@ -219,12 +219,15 @@ class SyncCycle:
             self._warn(plan.repeated_ticket_warning(ticket, rows))
         single = [r for r in reading.requests if r.ticket not in copies]
         due, notes = due_announcements(single + new_requests)
+        due = delivery.reachable(due + delivery.fixed_numbers(single, self.state), self.state)
         chosen = plan.schedule(due, {r.ticket for r in new_requests}, self.since, self.now, self.settings.timezone,
                                self.settings.settle_minutes, self.settings.quiet_hours, self.max_sends)
         self.report.waiting += chosen.waiting
         results: dict[str, str] = {}
         for item in chosen.ready:
-            self._note(item.request.ticket, announcer.announce(item), results)
+            outcome = announcer.announce(item)
+            delivery.note_outcome(self.state, item, outcome, self.now)
+            self._note(item.request.ticket, outcome, results)
         for request, number in plan.reminders(single, self.now, self.settings.quiet_hours, set(results)):
             if announcer.stopped or self.report.sent >= self.max_sends:
                 break
@@ -235,6 +238,8 @@ class SyncCycle:
             row["Notifikasi"] = results.get(row["Tiket"], row.get("Notifikasi", ""))
         for request, header, value in plan.notified_cells(single, results, notes, self.stamp):
             self._write(request, header, value)
+        for request, value in delivery.undelivered_cells(reading.requests, self.state, set(results)):
+            self._write(request, "Notifikasi", value)  # WhatsApp reported it undelivered after accepting it
         announcer.resend_templates()
         if announcer.stopped:
             self.report.error = f"WhatsApp: {announcer.stopped}"

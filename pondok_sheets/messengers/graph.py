@@ -34,12 +34,32 @@ OPERATOR = {  # the office's set-up is wrong: no message can go out until someon
     132012: "format isian template WhatsApp salah",
 }
 WINDOW_CLOSED = 131047  # more than 24 hours since the resident last wrote: only a template may go
-PERMANENT_REASONS = {
+BSUID_REFUSED = 131062  # Meta does not (yet) take a business-scoped user id as the recipient of this message
+PERMANENT_REASONS = {  # Meta's error-code list; also what a `failed` status webhook reports later
     131026: "nomor tidak terdaftar di WhatsApp atau tidak bisa menerima pesan",
     131030: "nomor belum masuk daftar penerima uji (nomor uji Meta)",
     100: "permintaan ditolak Meta (parameter tidak sah)",
     131051: "jenis pesan tidak didukung",
+    WINDOW_CLOSED: "di luar jendela 24 jam sejak warga terakhir menulis",
+    131049: "ditahan WhatsApp agar warga tidak menerima terlalu banyak pesan bisnis",
+    131050: "warga memilih berhenti menerima pesan dari bisnis ini",
+    130472: "nomor sedang dalam uji coba Meta dan tidak menerima pesan ini",
+    131021: "nomor penerima sama dengan nomor kantor",
+    131042: "ada masalah pembayaran di akun WhatsApp Business",
+    131053: "lampiran tidak bisa diunggah",
+    132015: "template WhatsApp sedang dijeda Meta karena kualitasnya rendah",
+    132016: "template WhatsApp dinonaktifkan Meta",
+    BSUID_REFUSED: "WhatsApp belum mengizinkan pesan ke pengguna username tanpa nomor HP; isi nomor HP warga",
 }
+
+
+def failure_reason(code: int | None) -> str:
+    """Why a message did not reach the resident, in Bahasa Indonesia, from Meta's error code."""
+    if code is None:
+        return "gagal dikirim WhatsApp"
+    if code in OPERATOR:
+        return OPERATOR[code]
+    return PERMANENT_REASONS.get(code, f"gagal dikirim WhatsApp ({code})")
 
 
 class GraphError(RuntimeError):

@@ -41,10 +41,12 @@ def late_requests(rows: Iterable[PublicStatus], services: Sequence[Service], tod
     return sorted(late, key=lambda item: (item.received, item.ticket))
 
 
-def compose_digest(rows: Sequence[PublicStatus], services: Sequence[Service], today: date, village: str) -> str:
-    """The digest text, cut to fit one message."""
+def compose_digest(rows: Sequence[PublicStatus], services: Sequence[Service], today: date, village: str,
+                   alerts: Sequence[str] = ()) -> str:
+    """The digest text, cut to fit one message; `alerts` are what WhatsApp said about sending (issue 12)."""
     counts = Counter(Status.parse(r.status) or Status.BARU for r in rows)
     lines = [f"Ringkasan pagi Kantor Desa {village}, {today:%d-%m-%Y}"]
+    lines += [f"PERHATIAN WhatsApp: {alert}" for alert in alerts]
     lines += [f"{status.value}: {counts.get(status, 0)}" for status in COUNTED]
     late = late_requests(rows, services, today)
     if not late:
@@ -59,3 +61,14 @@ def compose_digest(rows: Sequence[PublicStatus], services: Sequence[Service], to
             break
         lines.append(line)
     return "\n".join(lines)
+
+
+def digest_params(rows: Sequence[PublicStatus], services: Sequence[Service], today: date, village: str,
+                  alerts: Sequence[str] = ()) -> tuple[str, ...]:
+    """The five values of the digest template ({{1}} desa … {{5}} perhatian), one line each, '-' for none."""
+    counts = Counter(Status.parse(r.status) or Status.BARU for r in rows)
+    late = late_requests(rows, services, today)
+    late_text = f"{len(late)} permohonan, paling lama {late[0].ticket}" if late else "tidak ada"
+    values = (village, f"{today:%d-%m-%Y}", ", ".join(f"{s.value} {counts.get(s, 0)}" for s in COUNTED),
+              late_text, "; ".join(alerts)[:500])
+    return tuple(" ".join(v.split()) or "-" for v in values)  # Meta refuses empty values and line breaks

@@ -10,16 +10,17 @@ from datetime import datetime
 from pathlib import Path
 
 from .db import Database
+from .inbox import Decisions, Inbox, Notes, Replies, purge_inbox
 from .ledger import Ledger
 from .outbox import ConsoleOutbox, PendingLog
 from .queue import IntakeQueue, QueuedRequest
 from .register_copy import RegisterCopy
 from .snapshot import JobClock, Meta, Snapshot
+from .undelivered import Undelivered
 from .voice import VoiceBook
 from .whatsapp import (
     ChatBook,
     ContactBook,
-    Inbox,
     LinkMessage,
     LinkQueue,
     PhoneHasher,
@@ -49,6 +50,11 @@ class State:
         self.contacts = ContactBook(self.db, hasher)
         self.windows = WindowBook(self.db, hasher)
         self.inbox = Inbox(self.db)
+        self.decisions = Decisions(self.db)
+        self.replies = Replies(self.db)
+        self.notes = Notes(self.db)
+        self.hash = hasher
+        self.undelivered = Undelivered(self.db, self.notes, hasher)
         self.chats = ChatBook(self.db)
         self.sent = SentLog(self.db)
         self.links = LinkQueue(self.db)
@@ -57,3 +63,4 @@ class State:
     def purge(self, now: datetime) -> None:
         """Drop personal data past its keeping time."""
         purge_whatsapp(self.db, now)
+        purge_inbox(self.db, now)

@@ -59,7 +59,26 @@ MIGRATIONS: tuple[str, ...] = (
     # last read left them, so a sync told by Drive that nothing changed does its timed work without a read.
     """CREATE TABLE register_copy (ticket TEXT PRIMARY KEY, row INTEGER NOT NULL, cells TEXT NOT NULL);
        CREATE TABLE register_tabs (tab TEXT PRIMARY KEY, headers TEXT NOT NULL)""",
-    # 4: the residents' voice (issue 15): survey answers and complaints waiting for their tab, the keys
+    # 4 (issue 12): the inbox's claims become leases; an event is handled only once its effects are stored.
+    # wa_decisions: what a message changed (the conversation before it, the ticket it filed);
+    # wa_replies: each reply planned for an event, sent at most once; wa_notes: small WhatsApp books.
+    """
+ALTER TABLE wa_inbox ADD COLUMN claimed_until TEXT;
+ALTER TABLE wa_inbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE wa_inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE wa_inbox ADD COLUMN handled_at TEXT;
+UPDATE wa_inbox SET handled_at = processed_at WHERE processed_at IS NOT NULL;
+CREATE TABLE wa_decisions (event_id TEXT PRIMARY KEY, address TEXT NOT NULL, step TEXT NOT NULL,
+    data TEXT NOT NULL, ticket TEXT NOT NULL DEFAULT '', decided INTEGER NOT NULL DEFAULT 0, at TEXT NOT NULL);
+CREATE INDEX wa_decisions_address ON wa_decisions (address);
+CREATE TABLE wa_replies (event_id TEXT NOT NULL, seq INTEGER NOT NULL, address TEXT NOT NULL, text TEXT NOT NULL,
+    choices TEXT NOT NULL, state TEXT NOT NULL, ref TEXT NOT NULL, message_id TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL, PRIMARY KEY (event_id, seq));
+CREATE INDEX wa_replies_ref ON wa_replies (ref);
+CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (book, key))
+""",
+    # 5: the residents' voice (issue 15): survey answers and complaints waiting for their tab, the keys
     # each tab held at the last sync, complaints' public faces, and when each was first seen answered.
     """
     CREATE TABLE voice_queue (tab TEXT NOT NULL, key TEXT NOT NULL, row TEXT, created_at TEXT NOT NULL,

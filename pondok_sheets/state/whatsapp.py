@@ -1,4 +1,4 @@
-"""WhatsApp's books in the state file: contacts, 24-hour windows, the webhook inbox, chats, sent messages, links.
+"""WhatsApp's books in the state file: contacts, 24-hour windows, chats, sent messages, links (the inbox: inbox.py).
 
 Numbers are personal data: contacts and windows keep only a keyed hash of the number;
 sent messages and chats keep it only as long as they need it (a resend, a conversation)
@@ -22,7 +22,6 @@ DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 CHAT_IDLE = timedelta(minutes=30)
 WINDOW = timedelta(hours=24)
 SENT_KEEP = timedelta(days=3)
-INBOX_KEEP = timedelta(days=7)
 
 
 class PhoneHasher:
@@ -91,40 +90,6 @@ class WindowBook:
         with self.db.connect() as db:
             row = db.execute("SELECT last_inbound FROM wa_window WHERE phone_hash = ?", (self._hash(phone),)).fetchone()
         return bool(row) and now - datetime.fromisoformat(row[0]) < WINDOW
-
-
-class Inbox:
-    """Webhook events, de-duplicated by id, handled after the webhook has answered Meta."""
-
-    def __init__(self, db: Database):
-        self.db = db
-
-    def add(self, events: Iterable[tuple[str, str, dict[str, Any]]], now: datetime) -> int:
-        """Store (id, kind, payload) events not seen before; returns how many were new."""
-        with self.db.connect() as db:
-            before = db.total_changes
-            db.executemany("INSERT OR IGNORE INTO wa_inbox (id, kind, payload, received_at) VALUES (?, ?, ?, ?)",
-                           [(i, k, json.dumps(p), now.isoformat()) for i, k, p in events])
-            return db.total_changes - before
-
-    def claim(self, now: datetime, limit: int = 200) -> list[tuple[str, str, dict[str, Any]]]:
-        """Take inbox events not yet handled, in arrival order; no other worker gets them.
-
-        The webhook's background worker and a cron `tick` may both look at the inbox: the
-        claim happens in one write transaction, so a message is never answered twice.
-        """
-        with self.db.connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            rows = db.execute("SELECT id, kind, payload FROM wa_inbox WHERE processed_at IS NULL "
-                              "ORDER BY received_at, rowid LIMIT ?", (limit,)).fetchall()
-            db.executemany("UPDATE wa_inbox SET processed_at = ? WHERE id = ?",
-                           [(now.isoformat(), r[0]) for r in rows])
-        return [(i, k, json.loads(p)) for i, k, p in rows]
-
-    def mark_processed(self, event_id: str) -> None:
-        """The event was handled; its payload (which holds a number and text) is dropped."""
-        with self.db.connect() as db:
-            db.execute("UPDATE wa_inbox SET payload = '{}' WHERE id = ?", (event_id,))
 
 
 class ChatBook:
@@ -286,11 +251,9 @@ class LinkQueue:
 
 
 def purge_whatsapp(db: Database, now: datetime) -> None:
-    """Forget numbers and texts no longer needed: old sent messages, windows, chats and handled inbox rows."""
+    """Forget numbers and texts no longer needed: old sent messages, windows and chats."""
     with db.connect() as conn:
         conn.execute("DELETE FROM wa_sent WHERE at < ? AND delivery_dirty = 0 AND resend_due != 1",
                      ((now - SENT_KEEP).isoformat(),))
         conn.execute("DELETE FROM wa_window WHERE last_inbound < ?", ((now - WINDOW).isoformat(),))
         conn.execute("DELETE FROM wa_chats WHERE updated_at < ?", ((now - CHAT_IDLE).isoformat(),))
-        conn.execute("DELETE FROM wa_inbox WHERE processed_at IS NOT NULL AND processed_at < ?",
-                     ((now - INBOX_KEEP).isoformat(),))

@@ -265,3 +265,23 @@ def event_from_dict(data: Any) -> Event:
         return Malformed(f"stored event unreadable: {type(exc).__name__}", fingerprint(repr(data)))
 
 
+
+
+def stored_event(kind: str, data: Any) -> Event:
+    """An inbox row as an event, including rows release 1 stored in its own shape (before typed events)."""
+    if isinstance(data, dict) and "event_type" not in data and kind in ("message", "status"):
+        try:
+            if kind == "message":
+                media = bool(data.get("media"))
+                return Message(id=f"release1:{fingerprint(data)}", sender=Sender(phone=str(data["from"]), user_id=None,
+                                                                               name=str(data.get("name", ""))),
+                               phone_number_id="", timestamp=str(data.get("timestamp", "")),
+                               kind="media" if media else ("reply" if data.get("reply_id") else "text"),
+                               type=str(data.get("type", "")), text=str(data.get("text", "")),
+                               reply_id=str(data.get("reply_id", "")))
+            errors = tuple(ErrorInfo(code=e.get("code"), title=str(e.get("title", ""))) for e in data.get("errors", []))
+            return Status(id=str(data["id"]), status=str(data["status"]), recipient=None, phone_number_id="",
+                          timestamp=str(data.get("timestamp", "")), ref=str(data.get("ref", "")), errors=errors)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            return Malformed(f"release 1 event unreadable: {type(exc).__name__}", fingerprint(repr(data)))
+    return event_from_dict(data)
