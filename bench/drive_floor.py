@@ -42,7 +42,9 @@ creds = Credentials.from_service_account_file(key_path, scopes=scopes)
 response = AuthorizedSession(creds).get(f"{drive_url}/files/{sheet_id}", params={"fields": "version,modifiedTime"}, timeout=10)
 response.raise_for_status()
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_kb": usage.ru_maxrss,
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so it would include the parent's size at fork.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_kb": hwm,
                   "version": response.json()["version"]}))
 """
 

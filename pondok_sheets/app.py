@@ -14,7 +14,7 @@ from .config import Settings, ensure_secret_key, load_config
 from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
-from .web import errors, pages, printed, tasks, transparency, voice, webhook
+from .web import errors, headers, pages, printed, tasks, transparency, voice, webhook
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None,
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     limit_requests(app)
     errors.register(app)
+    headers.register(app)
     return app
 
 

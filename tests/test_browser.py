@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import VALID
+from .conftest import VALID, at
 from pondok_sheets.flow.intake import submit
+from pondok_sheets.flow.sync import sync
+from pondok_sheets.register.model import Channel
 
 
 def fill_form(page, values: dict) -> None:
@@ -16,11 +18,11 @@ def fill_form(page, values: dict) -> None:
         page.check("#setuju")
 
 
-
 @pytest.fixture
 def store_kind() -> str:
     """The pages read local state only: one register is enough for the browser."""
     return "local"
+
 
 def test_a_resident_applies_from_the_landing_page_and_gets_a_ticket(live_server, phone_page, office):
     page = phone_page
@@ -62,8 +64,8 @@ def test_the_whole_resident_path_on_a_phone(live_server, phone_page, tmp_path):
     page.goto(live_server + "/")
     page.screenshot(path=tmp_path / "1-beranda.png", full_page=True)
     assert page.get_by_role("heading", name="Ajukan surat dari rumah").is_visible()
-    assert page.get_by_role("link", name="Ajukan SKU").is_visible()
-    page.get_by_role("link", name="Ajukan SKU").click()
+    assert page.get_by_role("navigation").get_by_role("link", name="Surat Keterangan Usaha").is_visible()
+    page.get_by_role("link", name="Ajukan Surat Keterangan Usaha").click()
 
     page.get_by_label("Nama lengkap (sesuai KTP)").fill("Dewi Lestari")
     page.get_by_label("NIK (16 angka di KTP atau Kartu Keluarga)").fill("3201015512920003")
@@ -84,9 +86,11 @@ def test_the_whole_resident_path_on_a_phone(live_server, phone_page, tmp_path):
     page.screenshot(path=tmp_path / "3-tiket.png", full_page=True)
     ticket = page.locator(".ticket").inner_text()
     assert ticket.startswith("PDK-") and page.locator(".status").inner_text() == "Baru"
-    assert page.get_by_role("heading", name="Permohonan D*** L******").is_visible()
+    assert page.get_by_role("heading", name="Permohonan Anda").is_visible()
+    assert page.get_by_role("status").inner_text() == "Terima kasih, permohonan Anda sudah kami terima."
+    assert page.get_by_role("heading", name="Apa selanjutnya").is_visible()
     assert "Surat Keterangan Usaha" in page.locator("main").inner_text()
-    assert "Dewi" not in page.content()
+    assert "Dewi" not in page.content() and "D***" not in page.content()
 
     page.goto(live_server + "/cek")
     page.get_by_label("Nomor tiket").fill(ticket.lower().replace("-", " "))
@@ -122,3 +126,50 @@ def test_the_copy_button_appears_with_javascript_on(live_server, browser, office
         assert page.get_by_role("button", name="Salin nomor tiket").is_visible()
     finally:
         context.close()
+
+
+def test_statuses_look_different_by_meaning_and_dates_read_in_indonesian(live_server, phone_page, office, staff):
+    colours = {}
+    for i, status in enumerate(["Perlu Dilengkapi", "Ditolak", "Siap Diambil", "Diproses"]):
+        ticket = submit(office, "SKD", {**VALID, "nama": f"Warga {chr(65 + i)}"}, Channel.FORM)
+        sync(office, at("2026-12-02 04:37"))
+        staff.set(ticket, "Status", status)
+        sync(office, at("2026-12-02 08:15"))
+        phone_page.goto(f"{live_server}/tiket/{ticket}")
+        badge = phone_page.locator(".status")
+        colours[status] = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert phone_page.locator("#arti-status").is_visible()
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+        history = phone_page.locator("#riwayat li").all_inner_texts()
+        assert history[-1] == f"{status} — 2 Desember 2026, 08.15 WIB" and "2026-12" not in " ".join(history)
+    assert len(set(colours.values())) == 4  # each its own colour
+    assert colours["Siap Diambil"] not in (colours["Perlu Dilengkapi"], colours["Ditolak"])
+
+
+def test_the_landing_page_index_jumps_to_a_service(live_server, phone_page):
+    page = phone_page
+    page.goto(live_server + "/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("navigation").get_by_role("link", name="Surat Keterangan Kematian").click()
+    assert page.url.endswith("#layanan-skm")
+    target = page.locator("#layanan-skm").bounding_box()
+    assert 0 <= target["y"] < 740  # the service's card is on screen after the jump
+    assert page.locator("#layanan-skm").get_by_role("link", name="Ajukan Surat Keterangan Kematian").is_visible()
+
+
+def test_no_content_security_policy_violation_with_javascript_on(live_server, browser, office):
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    try:
+        for url in ["/", "/ajukan/SKD", f"/tiket/{ticket}", "/statistik", "/poster"]:
+            page.goto(live_server + url)
+        assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # the style sheet applied
+        page.goto(f"{live_server}/tiket/{ticket}")
+        assert page.get_by_role("button", name="Salin nomor tiket").is_visible()
+    finally:
+        context.close()
+    assert refused == []

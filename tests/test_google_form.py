@@ -20,7 +20,7 @@ from pondok_sheets.register.model import Channel
 from pondok_sheets.stores import open_store, prepare_register
 
 from .conftest import at, google_settings
-from .fakes.sheets_api import DateTimeValue
+from .fakes.sheets_api import DateTimeValue, Formula
 from .staff import GoogleStaff
 from .test_flush import Passthrough, ProcessDied
 from pondok_sheets.flow.intake import submit
@@ -51,16 +51,21 @@ def response(when: str, name: str, wa: str = "0813-5555-0000", nik: str = "32010
 def linked_office(api, tmp_path, headers=ENGLISH, rows=(), **overrides) -> tuple[Office, GoogleStaff, str]:
     """A register with a linked form's responses tab, prepared by init-sheet."""
     settings = google_settings(api, tmp_path, **overrides)
-    api.add_tab(settings.sheet_id, TAB, [headers, *rows])
+    api.add_tab(settings.sheet_id, TAB, [headers])
     app = create_app(settings, {"TESTING": True})
     result = app.test_cli_runner().invoke(cli, ["init-sheet"])
     assert result.exit_code == 0 and f"Tab jawaban Google Form ditemukan: {TAB}." in result.output, result.output
+    for row in rows:
+        add_response(api, settings.sheet_id, row)
     return app.extensions["pondok"], GoogleStaff(api, settings.sheet_id), settings.sheet_id
 
 
 def add_response(api, sheet_id: str, row: list) -> None:
-    """Google Forms writes a new response below the last one."""
-    api.insert_row(sheet_id, TAB, len(api.values(sheet_id, TAB)) + 1, row)
+    """Google Forms writes a new response into the row below the last one, as typed into its cells
+    (so a column init-sheet made Plain text keeps a NIK's 16 digits)."""
+    at = len(api.values(sheet_id, TAB)) + 1
+    for column, value in enumerate(row, start=1):
+        api.set_cell(sheet_id, TAB, at, column, value)
 
 
 def form_rows(staff) -> list[dict]:
@@ -241,3 +246,122 @@ def test_a_responses_tab_deleted_between_syncs_does_not_stop_the_writes(sheets_a
     report = sync(office, at("2026-11-27 09:10"))
     assert report.ok and report.flushed == 1 and report.sent == 2
     assert staff.row(ticket)["Notifikasi"].startswith("Baru · dikabari")
+
+
+# -- real forms, real hands (issue 13) ------------------------------------------------------
+
+CONSENT = ["Timestamp", "Nama lengkap", "NIK", "Nomor WhatsApp", "Jenis surat", "Keperluan", "Persetujuan"]
+
+
+@pytest.mark.parametrize("answer", ["Saya setuju", "Ya, saya menyetujui data saya dipakai untuk permohonan ini",
+                                    "Saya setuju, Saya sudah membaca pemberitahuan"])
+def test_a_ticked_consent_label_counts_as_consent(sheets_api, tmp_path, answer):
+    row = response("2026-11-27 09:00:00", "Ani") + [answer]
+    office, staff, _ = linked_office(sheets_api, tmp_path, headers=CONSENT, rows=[row])
+    sync(office, at("2026-11-27 09:05"))
+    (imported,) = form_rows(staff)
+    assert imported["Status"] == "Baru" and imported["Catatan"] == ""
+
+
+def test_a_refusal_label_is_not_consent(sheets_api, tmp_path):
+    row = response("2026-11-27 09:00:00", "Ani") + ["Saya tidak setuju"]
+    office, staff, _ = linked_office(sheets_api, tmp_path, headers=CONSENT, rows=[row])
+    sync(office, at("2026-11-27 09:05"))
+    (imported,) = form_rows(staff)
+    assert imported["Status"] == "Perlu Dilengkapi" and "persetujuan" in imported["Catatan"]
+
+
+@pytest.mark.parametrize("nik", [3201014507900001, 9101234567890123, "3,20101E+15", "3.201014507900001E15"])
+def test_a_nik_sheets_turned_into_a_number_is_never_accepted_and_the_reason_names_sheets(sheets_api, tmp_path, nik):
+    office, staff, _ = linked_office(sheets_api, tmp_path, rows=[response("2026-11-27 09:00:00", "Ani", nik=nik)])
+    sync(office, at("2026-11-27 09:05"))
+    (imported,) = form_rows(staff)
+    assert imported["Status"] == "Perlu Dilengkapi"
+    assert "Google Sheets menyimpannya sebagai angka (bukan kesalahan pemohon)" in imported["Catatan"]
+    assert "NIK harus 16 angka" not in imported["Catatan"]
+    assert imported["NIK"] != "9101234567890123"  # the digits Sheets changed are never passed off as true
+
+
+def test_a_plus_phone_that_sheets_made_an_error_and_two_ticked_services_are_explained(sheets_api, tmp_path):
+    error_cell = Formula("=+62 812-3456-7890", value="#ERROR!")
+    office, staff, _ = linked_office(sheets_api, tmp_path, rows=[
+        response("2026-11-27 09:00:00", "Ani", wa=error_cell),
+        response("2026-11-27 09:01:00", "Budi", wa="0813-5555-0001",
+                 service="Surat Keterangan Domisili, Surat Keterangan Usaha")])
+    sync(office, at("2026-11-27 09:05"))
+    rows = {r["Nama"]: r for r in form_rows(staff)}
+    assert "terbaca #ERROR! karena jawaban yang diawali '+' dianggap rumus" in rows["Ani"]["Catatan"]
+    assert "Nomor WhatsApp harus nomor HP" not in rows["Ani"]["Catatan"]
+    assert ("mencentang 2 layanan sekaligus (Surat Keterangan Domisili, Surat Keterangan Usaha)"
+            in rows["Budi"]["Catatan"])
+    assert rows["Budi"]["Status"] == "Perlu Dilengkapi"
+
+
+def test_init_sheet_makes_nik_whatsapp_and_tiket_plain_text_in_both_tabs_once(sheets_api, tmp_path):
+    office, staff, sid = linked_office(sheets_api, tmp_path)
+    for tab, headers in (("Permohonan", ("Tiket", "NIK", "WhatsApp")), (TAB, ("Tiket", "NIK", "Nomor WhatsApp"))):
+        for header in headers:
+            column = staff.headers(tab).index(header) + 1
+            assert sheets_api.number_format(sid, tab, 2, column) == "TEXT", (tab, header)
+        assert sheets_api.number_format(sid, tab, 2, staff.headers(tab).index("Nama" if tab == "Permohonan"
+                                                                               else "Nama lengkap") + 1) is None
+    sheets_api.reset_counts()
+    again = create_app(office.settings, {"TESTING": True}).test_cli_runner().invoke(cli, ["init-sheet"])
+    assert "Teks biasa" not in again.output and sheets_api.writes == 0
+    # A NIK typed by staff or a response written in now stays exactly as typed.
+    staff.add_row({"Nama": "Citra", "NIK": "9101234567890123", "WhatsApp": "081234567890", "Layanan": "SKD"})
+    (walkin,) = [r for r in staff.rows() if r["Nama"] == "Citra"]
+    assert (walkin["NIK"], walkin["WhatsApp"]) == ("9101234567890123", "081234567890")
+
+
+def test_a_walkin_nik_that_sheets_made_a_number_is_reported_in_notifikasi(sheets_api, tmp_path):
+    settings = google_settings(sheets_api, tmp_path)
+    prepare_register(open_store(settings))
+    app = create_app(settings, {"TESTING": True})
+    office = app.extensions["pondok"]
+    staff = GoogleStaff(sheets_api, settings.sheet_id)
+    # Typed where the column is not Plain text (an old row, a column staff re-formatted): a double.
+    staff.add_row({"Nama": "Dodi", "NIK": 9101234567890123, "WhatsApp": "0813-5555-0009", "Layanan": "SKD"})
+    sync(office, at("2026-11-27 09:00"))
+    (row,) = [r for r in staff.rows() if r["Nama"] == "Dodi"]
+    assert row["Tiket"] and row["Notifikasi"].startswith("Baru · dikabari")
+    assert "Google Sheets menyimpannya sebagai angka" in row["Notifikasi"]
+    sheets_api.reset_counts()
+    sync(office, at("2026-11-27 09:10"))
+    assert sheets_api.writes == 0  # said once
+
+
+TITLES = ["Timestamp", "Nama Lengkap Sesuai KTP", "Nomor Induk Kependudukan (NIK)", "No. HP/WA",
+          "Surat yang dibutuhkan", "Keperluan"]
+
+
+@pytest.mark.parametrize("wa_title", ["No. HP/WA", "WA", "Nomor HP (WhatsApp)"])
+def test_common_indonesian_question_titles_are_understood(sheets_api, tmp_path, wa_title):
+    headers = TITLES[:3] + [wa_title] + TITLES[4:]
+    office, staff, _ = linked_office(sheets_api, tmp_path, headers=headers,
+                                     rows=[response("2026-11-27 09:00:00", "Ani")])
+    sync(office, at("2026-11-27 09:05"))
+    (row,) = form_rows(staff)
+    assert (row["Nama"], row["NIK"], row["WhatsApp"], row["Status"]) == ("Ani", "3201014507900001",
+                                                                         "0813-5555-0000", "Baru")
+    assert row["Layanan"] == "Surat Keterangan Domisili"
+
+
+def test_doctor_names_every_required_question_the_form_lacks_nik_included(sheets_api, tmp_path):
+    settings = google_settings(sheets_api, tmp_path)
+    prepare_register(open_store(settings))
+    sheets_api.add_tab(settings.sheet_id, TAB, [["Timestamp", "Nama", "Alamat rumah", "Tiket"]])
+    result = create_app(settings, {"TESTING": True}).test_cli_runner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if line.startswith("[MASALAH] Tidak ada pertanyaan")]
+    assert [p.split(" untuk ")[1].split(" di tab")[0] for p in problems] == ["NIK", "nomor WhatsApp", "layanan"]
+
+
+def test_a_formula_answer_to_layanan_lands_as_text(sheets_api, tmp_path):
+    office, staff, sid = linked_office(sheets_api, tmp_path, rows=[
+        response("2026-11-27 09:00:00", "Ani", service="@Surat Keterangan Domisili")])
+    sync(office, at("2026-11-27 09:05"))
+    (row,) = form_rows(staff)
+    column = staff.headers().index("Layanan") + 1
+    stored = sheets_api.raw_cell(sid, "Permohonan", 2, column)
+    assert stored == "'@Surat Keterangan Domisili" and row["Status"] == "Perlu Dilengkapi"

@@ -44,15 +44,26 @@ def submit(client, code="SKD", **fields):
 
 # -- weight and shape ---------------------------------------------------------------------
 
-def test_every_page_is_under_60_kb_with_its_favicon_and_no_outside_resource(client, office):
+def test_every_page_is_under_60_kb_with_what_it_loads_and_no_outside_resource(client, office):
+    assert office.settings.public_url == SITE  # the poster's QR codes carry a real https address
     ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
     sync(office, at("2026-11-27 09:00"))
-    favicon = len(client.get("/static/favicon.svg").data)
-    for url in ["/", "/ajukan/SKD", f"/tiket/{ticket}", "/cek", "/statistik", "/tidak-ada"]:
+    for url in ["/", "/ajukan/SKD", f"/tiket/{ticket}", "/cek", "/statistik", "/poster", "/tidak-ada"]:
         page = client.get(url).get_data(as_text=True)
-        assert len(page.encode()) + favicon < BUDGET, url
-        assert "Desa Pondok" in page and 'rel="icon"' in page, url
+        loaded = re.findall(r'(?:src|href)="(/static/[^"?]+)', page)  # favicon, style sheet, script
+        assert len(page.encode()) + sum(len(client.get(u).data) for u in set(loaded)) < BUDGET, url
+        assert "Desa Pondok" in page and 'rel="icon"' in page and "/static/favicon.svg" in loaded, url
         assert not re.search(r'(src|href)="(https?:)?//(?!wa\.me)', page), url  # no CDN, no web font
+
+
+def test_the_landing_page_lists_services_by_name_with_an_index_at_the_top(client, office):
+    page = client.get("/").get_data(as_text=True)
+    index = page.split('<nav class="card index"')[1].split("</nav>")[0]
+    for service in office.state.meta.services():
+        assert f'<a href="#layanan-{service.code.lower()}">{service.name}</a>' in index
+        assert f'id="layanan-{service.code.lower()}"' in page and f">Ajukan {service.name}</a>" in page
+        assert f">Ajukan {service.code}<" not in page
+    assert page.index("Daftar layanan") < page.index("Cek status")
 
 
 def test_the_landing_page_offers_the_chat_the_status_box_and_office_hours(client):
@@ -70,8 +81,8 @@ def test_a_filled_honeypot_stores_nothing(client, office):
 
 
 def test_too_many_submissions_from_one_address_get_a_friendly_429(client, office):
-    for _ in range(20):
-        assert submit(client).status_code == 303
+    for i in range(20):
+        assert submit(client, nama=f"Warga {chr(65 + i)}").status_code == 303  # different residents
     response = submit(client)
     page = response.get_data(as_text=True)
     assert response.status_code == 429 and "Terlalu banyak permintaan" in page and "Tunggu sebentar" in page
@@ -89,28 +100,128 @@ def test_ticket_look_ups_are_rate_limited(client):
 
 # -- receipt ------------------------------------------------------------------------------
 
-def test_the_receipt_masks_the_name_and_shows_what_to_bring_a_qr_and_a_share_link(client, office):
-    ticket = submit(client, nama="Budi Santoso").headers["Location"].rsplit("/", 1)[1]
-    page = client.get(f"/tiket/{ticket}").get_data(as_text=True)
-    assert "B*** S******" in page and "Budi" not in page and "Santoso" not in page
+def test_the_receipt_thanks_shows_no_name_at_all_and_says_what_happens_next(client, office):
+    response = submit(client, nama="Budi Santoso")
+    assert response.headers["Location"].endswith("?kabar=baru")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Terima kasih, permohonan Anda sudah kami terima." in page and "<h1>Permohonan Anda</h1>" in page
+    assert "Budi" not in page and "Santoso" not in page and "B***" not in page  # no name, not even masked
     assert "3201014507900001" not in page and "3456" not in page
+    assert "Apa selanjutnya" in page and "Kami kabari lewat WhatsApp setiap kali statusnya berubah" in page
     assert "Fotokopi Kartu Keluarga" in page and "Selesai dalam 2 hari kerja" in page
+    ticket = response.headers["Location"].split("/tiket/")[1].split("?")[0]
     assert "<svg" in page and f"{SITE}/tiket/{ticket}" in page
     share = re.search(r'href="(https://wa.me/\?text=[^"]+)"', page).group(1)
     assert ticket in share and "%20" in share
+    assert "Terima kasih" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)  # looked up later
 
 
-def test_the_timeline_lists_each_status_with_its_date(client, office, staff):
+def test_the_timeline_lists_each_status_with_its_date_in_indonesian(client, office, staff):
     ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
     sync(office, at("2026-11-25 09:00"))
     staff.set(ticket, "Status", "Diproses")
     sync(office, at("2026-11-26 10:00"))
     staff.set(ticket, "Status", "Siap Diambil")
-    sync(office, at("2026-11-27 11:00"))
+    sync(office, at("2026-12-02 04:37"))
     page = client.get(f"/tiket/{ticket}").get_data(as_text=True)
     timeline = re.findall(r"<li>(.*?) — (.*?)</li>", page)
-    assert timeline == [("Baru", "2026-11-25 09:00"), ("Diproses", "2026-11-26 10:00"),
-                        ("Siap Diambil", "2026-11-27 11:00")]
+    assert timeline == [("Baru", "25 November 2026, 09.00 WIB"), ("Diproses", "26 November 2026, 10.00 WIB"),
+                        ("Siap Diambil", "2 Desember 2026, 04.37 WIB")]
+    assert "Surat sudah siap. Ambil di kantor desa" in page and 'class="status siap"' in page
+    assert "Data per 2 Desember 2026, 04.37 WIB" in client.get("/statistik").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status, colour, sentence", [
+    ("Perlu Dilengkapi", "lengkapi", "Ada yang perlu Anda lengkapi"),
+    ("Ditolak", "tolak", "tidak dapat kami proses"),
+    ("Selesai", "selesai", "permohonan ini selesai"),
+])
+def test_each_status_is_explained_and_coloured_by_its_meaning(client, office, staff, status, colour, sentence):
+    ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-25 09:00"))
+    staff.set(ticket, "Status", status)
+    sync(office, at("2026-11-25 10:00"))
+    page = client.get(f"/tiket/{ticket}").get_data(as_text=True)
+    assert f'<span class="status {colour}">{status}</span>' in page and sentence in page
+    assert "Apa selanjutnya" not in page
+
+
+# -- a double tap, a back button ------------------------------------------------------------
+
+def test_two_posts_of_one_form_render_file_one_request_and_send_one_confirmation(client, office, staff):
+    html = client.get("/ajukan/SKD").get_data(as_text=True)
+    fields = {**VALID, "csrf_token": csrf_token(html),
+              "kiriman": re.search(r'name="kiriman" value="([0-9a-f]{32})"', html).group(1)}
+    first = client.post("/ajukan/SKD", data=fields)
+    again = client.post("/ajukan/SKD", data={**fields, "keterangan": "ketuk dua kali"})
+    ticket = first.headers["Location"].split("/tiket/")[1].split("?")[0]
+    assert again.status_code == 303 and again.headers["Location"] == f"/tiket/{ticket}?kabar=ulang"
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "sudah kami terima sebelumnya, jadi tidak kami catat dua kali" in page
+    report = sync(office, at("2026-11-27 09:00"))
+    assert report.flushed == 1 and [r["Tiket"] for r in staff.rows()] == [ticket]
+    assert [t for _, _, _, t, _ in office.state.outbox.latest()] == [ticket]
+
+
+def test_the_same_answers_again_within_a_minute_show_the_first_ticket_and_say_so(client, office):
+    office.clock.moment = at("2026-11-27 09:00:10")
+    first = submit(client).headers["Location"]  # each submit() renders the form afresh: a new id
+    office.clock.moment = at("2026-11-27 09:00:50")
+    second = submit(client)
+    ticket = first.split("/tiket/")[1].split("?")[0]
+    assert second.headers["Location"] == f"/tiket/{ticket}?kabar=sama"
+    assert "Permohonan yang sama baru saja Anda kirim" in client.get(second.headers["Location"]).get_data(as_text=True)
+    assert len(office.state.queue.pending()) == 1
+    assert submit(client, keterangan="Untuk beasiswa").headers["Location"].endswith("?kabar=baru")  # other answers
+    office.clock.moment = at("2026-11-27 09:03:00")
+    assert submit(client).headers["Location"].endswith("?kabar=baru")  # minutes later: a new request
+    assert len(office.state.queue.pending()) == 3
+
+
+# -- security headers -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/", "/ajukan/SKD", "/cek", "/statistik", "/poster", "/qr/cek.svg", "/tidak-ada",
+                                 "/static/site.css", "/healthz"])
+def test_every_response_carries_the_security_headers(client, url):
+    response = client.get(url)
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Server" not in response.headers
+
+
+def test_no_page_has_inline_script_or_style(client, office):
+    ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
+    for url in ["/", "/ajukan/SKD", f"/tiket/{ticket}", "/cek", "/statistik", "/poster", "/tidak-ada"]:
+        page = client.get(url).get_data(as_text=True)
+        assert "<style" not in page and " style=" not in page and not re.search(r"<script(?![^>]*\ssrc=)", page), url
+
+
+def test_the_session_cookie_is_secure_and_same_site_behind_https(client):
+    cookie = client.get("/ajukan/SKD").headers["Set-Cookie"]
+    assert "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+
+
+def test_waitress_with_the_shared_ident_names_no_server(app):
+    import threading
+    import urllib.request
+
+    from waitress.server import create_server
+
+    from pondok_sheets.web.headers import SERVER_IDENT
+
+    server = create_server(app, host="127.0.0.1", port=0, ident=SERVER_IDENT)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.effective_port}/cek") as answer:
+            assert answer.headers.get("Server") is None and answer.headers.get("Via") is None
+            assert answer.headers["X-Frame-Options"] == "DENY"
+    finally:
+        server.close()
 
 
 # -- statistics ---------------------------------------------------------------------------
@@ -170,8 +281,8 @@ def test_the_poster_pdf_is_one_a4_page_naming_every_active_service(runner, tmp_p
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     text = " ".join(reader.pages[0].extract_text().split())
     for service in office.state.meta.services():
-        assert service.name.split(" (")[0] in text
-    assert "Jam pelayanan" in text
+        assert service.name + " Selesai dalam" in text  # whole, never cut short with "…"
+    assert "Surat Keterangan Tidak Mampu (SKTM)" in text and "Jam pelayanan" in text
 
 
 def test_a_one_service_poster_has_a_big_qr_code(runner, tmp_path):
@@ -187,5 +298,5 @@ def test_a_one_service_poster_has_a_big_qr_code(runner, tmp_path):
 
 def test_the_poster_page_is_a4_print_ready(client, office):
     page = client.get("/poster").get_data(as_text=True)
-    assert "@page{size:A4 portrait" in page
+    assert "@page{size:A4 portrait" in client.get("/static/poster.css").get_data(as_text=True)
     assert page.count("<svg") == len(office.state.meta.services()) + 3  # the chat, cek and pengaduan

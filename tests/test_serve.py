@@ -52,7 +52,7 @@ def test_serve_answers_and_flushes_a_submission_within_seconds(tmp_path):
             "csrf_token": token, "nama": "Siti Aminah", "nik": "3201014507900001", "wa": "0812 3456 7801",
             "keterangan": "", "setuju": "ya"})
         assert response.status_code == 303
-        ticket = response.headers["Location"].rsplit("/", 1)[1]
+        ticket = response.headers["Location"].rsplit("/", 1)[1].split("?")[0]
         staff = LocalStaff(tmp_path / "data" / "register.sqlite3")
         # the sync interval is an hour: only the submission's wake-up can flush it this soon
         row = wait_until(lambda: next(r for r in staff.rows() if r["Tiket"] == ticket), seconds=20)

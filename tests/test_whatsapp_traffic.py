@@ -293,23 +293,21 @@ def _mutations():
     return st.tuples(st.sampled_from(bodies), st.lists(st.tuples(st.integers(0, 50), JSON), max_size=3))
 
 
+def _places(node, found):
+    """Every (container, key) in a JSON value, depth first."""
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        found.append((node, key))
+        _places(child, found)
+    return found
+
+
 def _mutate(body, changes):
     body = copy.deepcopy(body)
     for where, value in changes:
-        nodes = []
-
-        def walk(node):
-            if isinstance(node, dict):
-                nodes.extend((node, k) for k in node)
-                for v in node.values():
-                    walk(v)
-            elif isinstance(node, list):
-                nodes.extend((node, i) for i in range(len(node)))
-                for v in node:
-                    walk(v)
-        walk(body)
-        if nodes:
-            parent, key = nodes[where % len(nodes)]
+        places = _places(body, [])
+        if places:
+            parent, key = places[where % len(places)]
             parent[key] = value
     return body
 

@@ -7,10 +7,12 @@ import click
 
 from ..documents.posters import Masthead, write_poster
 from ..documents.rekap import parse_month, write_rekap
-from ..errors import StoreError
-from ..flow.catalogue import prepare
+from ..errors import MissingHeader, StoreError
+from ..flow.catalogue import prepare, refresh_catalog
 from ..flow.catalogue import rekap as build_rekap
+from ..office import Office
 from ..register.catalog import find_service
+from ..register.model import Service
 from .doctor import examine, is_healthy
 from .group import StaffError, cli, office
 
@@ -45,7 +47,7 @@ def doctor() -> None:
 def poster(out: str, code: str | None) -> None:
     """Buat poster A4 berisi kode QR tiap layanan, chat WhatsApp dan cek status."""
     here = office()
-    services = here.state.meta.services()
+    services = _poster_services(here)
     only = None
     if code is not None:
         only = find_service(services, code)
@@ -60,6 +62,24 @@ def poster(out: str, code: str | None) -> None:
     click.echo(f"Poster disimpan: {out}")
     if not here.settings.public_url:
         click.echo("PERINGATAN: PONDOK_PUBLIC_URL belum diisi; kode QR menunjuk ke http://localhost:8080.", err=True)
+
+
+def _poster_services(here: Office) -> list[Service]:
+    """The catalogue read from the sheet now; if the sheet cannot be read, the one of the last sync,
+    saying so; never the built-in services passed off as the office's."""
+    if not here.settings.uses_google:
+        return here.state.meta.services()
+    try:
+        refresh_catalog(here)
+    except (StoreError, MissingHeader) as error:
+        if not here.state.meta.get("services"):
+            raise StaffError(f"Tab Layanan tidak bisa dibaca ({error}); poster tidak dibuat, karena daftar "
+                             "layanan kantor belum pernah terbaca. Perbaiki aksesnya (python main.py doctor) "
+                             "lalu coba lagi.") from None
+        when = here.state.meta.get("synced_at", "") or "sinkron terakhir"
+        click.echo(f"PERINGATAN: Tab Layanan tidak bisa dibaca ({error}); poster memakai daftar layanan dari "
+                   f"sinkron terakhir ({when}).", err=True)
+    return here.state.meta.services()
 
 
 @cli.command()

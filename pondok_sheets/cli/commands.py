@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import click
 
@@ -36,12 +37,22 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 @cli.command()
-def sync() -> None:
+@click.option("--tunggu", "wait", default=60, show_default=True, type=click.IntRange(0, 600), metavar="DETIK",
+              help="Bila sinkron lain (serve, tick) sedang berjalan: tunggu selama ini, lalu jalankan.")
+def sync(wait: int) -> None:
     """Sinkron sekarang: masukkan permohonan baru ke register dan kirim kabar perubahan status."""
-    summary = jobs.flush_now(office(), office().now())
+    here = office()
+    deadline = time.monotonic() + wait
+    summary = jobs.flush_now(here, here.now())
     if summary is None:
-        click.echo("Sinkron lain sedang berjalan; coba lagi sebentar lagi.")
-        return
+        click.echo(f"Sinkron lain sedang berjalan; menunggu sampai selesai (paling lama {wait} detik)…", err=True)
+    while summary is None and time.monotonic() < deadline:
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        summary = jobs.flush_now(here, here.now())
+    if summary is None:
+        # A script must not believe it synced: say so and exit non-zero.
+        raise StaffError(f"Sinkron lain masih berjalan setelah {wait} detik; sinkron ini tidak dijalankan. "
+                         "Coba lagi sebentar lagi.", 3)
     click.echo(summary)
     if summary.startswith("GAGAL"):
         raise click.exceptions.Exit(1)

@@ -7,7 +7,7 @@ from ..errors import MissingHeader, StoreError
 from ..flow.form_import import find_form_tab
 from ..messengers.graph import OPERATOR, GraphClient, GraphError
 from ..office import Office
-from ..register.forms import TICKET, map_columns
+from ..register.forms import DEFAULT_TITLES, FIELD_NAMES, TICKET, map_columns
 from ..register.model import TABS
 
 OK, WARN, FAIL = "OK", "PERINGATAN", "MASALAH"
@@ -144,9 +144,15 @@ def _form(office: Office) -> list[Finding]:
     found = [Finding(OK, f"Google Form tertaut: tab {tab}.")]
     if table.column(TICKET) is None:
         found.append(Finding(FAIL, f"Kolom '{TICKET}' belum ada di tab {tab}. Jalankan: python main.py init-sheet"))
-    if columns.missing:
-        found.append(Finding(FAIL, f"Pertanyaan untuk {', '.join(columns.missing)} tidak ditemukan di tab {tab}; "
-                                   "sesuaikan judul pertanyaan atau PONDOK_FORM_FIELDS."))
+    for field in columns.missing:  # each one makes every response incomplete, and its resident messaged
+        examples = ", ".join(f"'{t}'" for t in DEFAULT_TITLES[field][:3])
+        found.append(Finding(FAIL, f"Tidak ada pertanyaan untuk {FIELD_NAMES[field]} di tab {tab} (judul yang "
+                                   f"dikenali, misalnya {examples}): setiap jawaban akan masuk sebagai Perlu "
+                                   f"Dilengkapi. Ubah judul pertanyaannya, atau isi PONDOK_FORM_FIELDS "
+                                   f"({field}=Judul pertanyaan Anda)."))
+    if not columns.missing:
+        found.append(Finding(OK, "Pertanyaan formulir cocok: " + ", ".join(
+            f"{FIELD_NAMES[f]} = '{h}'" for f, h in columns.fields.items()) + "."))
     return found
 
 

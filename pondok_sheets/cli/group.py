@@ -112,6 +112,17 @@ class PondokGroup(click.Group):
             raise StaffError(f"Konfigurasi salah: {error}", exit_code=2) from None
         except PondokError as error:
             raise StaffError(str(error)) from None
+        except OSError as error:  # a folder or file the command needs: named, never a traceback
+            where = f" ({error.filename})" if error.filename else ""
+            raise StaffError(f"Berkas atau folder tidak bisa dipakai{where}: {error.strerror or error}.") from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # the last net: staff see one line; -v shows the operator the traceback
+            logging.getLogger(__name__).debug("command failed", exc_info=True)
+            if logging.getLogger().isEnabledFor(logging.INFO):
+                raise
+            raise StaffError(f"Terjadi kesalahan tak terduga ({type(error).__name__}). Jalankan lagi dengan "
+                             "-v untuk rincian teknisnya.") from None
 
 
 def load_every_command() -> None:

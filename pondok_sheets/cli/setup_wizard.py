@@ -88,9 +88,13 @@ def collect(wizard: Wizard) -> dict[str, str]:
     values["PONDOK_VILLAGE"] = wizard.ask("desa", "Nama desa", "Pondok", check=_not_empty("Nama desa"))
     values["PONDOK_SHEET_ID"] = wizard.ask(
         "sheet", "URL Google Sheet (kosongkan untuk register lokal)", "", env="PONDOK_SHEET_ID")
-    if values["PONDOK_SHEET_ID"]:
+    if values["PONDOK_SHEET_ID"] and not wizard.given.get("tanpa_kunci"):
+        # An empty answer (or --tanpa-kunci) skips the key: the installer may not have it yet.
+        opens = sheet_opens(values)
         values["PONDOK_GOOGLE_CREDENTIALS"] = wizard.ask(
-            "kredensial", "File kunci akun layanan (JSON)", "credentials.json", check=sheet_opens(values))
+            "kredensial", "File kunci akun layanan (JSON); kosongkan bila belum ada",
+            "credentials.json" if Path("credentials.json").is_file() else "",
+            check=lambda path: opens(path) if path else None)
     values["PONDOK_WA_PROVIDER"] = wizard.ask(
         "wa_mode", "Mode WhatsApp: links (gratis, petugas mengirim), cloud (API Meta), console (uji coba)",
         "links", env="PONDOK_WA_PROVIDER").lower()
@@ -148,6 +152,8 @@ def shown(values: dict[str, str]) -> list[str]:
 @click.option("--desa", default=None, help="Nama desa.")
 @click.option("--sheet", default=None, help="URL atau kunci Google Sheet; kosong = register lokal.")
 @click.option("--kredensial", default=None, help="File kunci akun layanan (JSON).")
+@click.option("--tanpa-kunci", "tanpa_kunci", is_flag=True,
+              help="Lewati pertanyaan kunci akun layanan (isi nanti; init-sheet dijalankan setelahnya).")
 @click.option("--wa-mode", "wa_mode", default=None, help="links, cloud atau console.")
 @click.option("--wa-token", "wa_token", default=None, help="Mode cloud: token System User.")
 @click.option("--wa-phone-number-id", "wa_phone_number_id", default=None, help="Mode cloud: Phone number ID.")
@@ -172,6 +178,12 @@ def setup(non_interactive: bool, env_path: str, timpa: bool, **given: Any) -> No
     click.echo(f"\n{target} ditulis:")
     for line in shown(values):
         click.echo(line)
+    if values.get("PONDOK_SHEET_ID") and not values.get("PONDOK_GOOGLE_CREDENTIALS"):
+        click.echo("\nKunci akun layanan dilewati. Setelah mengunduhnya (README, 'Using the office's Google "
+                   "Sheet'), simpan sebagai credentials.json di folder ini, atau tambahkan "
+                   "PONDOK_GOOGLE_CREDENTIALS=jalur/kunci.json ke .env, lalu jalankan:\n"
+                   "  python main.py init-sheet\n  python main.py doctor")
+        return
     _finish(target)
 
 

@@ -107,13 +107,34 @@ def _grid(services: Sequence[Service], targets: dict[str, qr.QrTarget], bottom: 
         items += [
             Box(x, y, cell_w, cell_h),
             Qr(x + 2, y + (cell_h - size) / 2, size, targets[service.code.casefold()].url),
-            Text(text_x, y + 3, text_w, service.name, 10.5, bold=True, lines=2),
+            Text(text_x, y + 3, text_w, service.name, title_size(service.name, text_w), bold=True, lines=2),
             Text(text_x, y + 12.5, text_w, f"Selesai dalam {service.days} hari kerja", 8, lines=1,
                  color=BRAND),
             Text(text_x, y + 17.5, text_w, "Bawa: " + "; ".join(service.requirements), 7.5,
                  lines=max(1, int((cell_h - 19) / 3.4))),
         ]
     return items
+
+
+def title_size(title: str, width: float, sizes: Sequence[float] = (10.5, 9.5, 8.5, 7.5)) -> float:
+    """The largest bold size at which a service's name fits two lines of `width` mm, never cut short."""
+    from reportlab.pdfbase import pdfmetrics
+
+    _register_fonts()
+    points = width * 72 / 25.4
+    for size in sizes:
+        if len(_wrap(title, points, lambda t: pdfmetrics.stringWidth(t, "VeraBd", size), 99)) <= 2:
+            return size
+    return sizes[-1]
+
+
+def _register_fonts() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for name, file in (("Vera", "Vera.ttf"), ("VeraBd", "VeraBd.ttf")):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(FONTS / file)))
 
 
 def _single(service: Service, url: str, bottom: float) -> list[Item]:
@@ -151,12 +172,9 @@ def render_pdf(items: Sequence[Item], out: Path) -> None:
     from reportlab.lib.pagesizes import A4 as A4_POINTS
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    for name, file in (("Vera", "Vera.ttf"), ("VeraBd", "VeraBd.ttf")):
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(FONTS / file)))
+    _register_fonts()
     page = canvas.Canvas(str(out), pagesize=A4_POINTS)
     page.setTitle("Poster layanan")
     top = A4_POINTS[1]

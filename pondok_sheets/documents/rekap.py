@@ -19,7 +19,7 @@ from ..register.model import PERMOHONAN, Channel, Service, Status
 from ..register.stamps import parse_day
 from ..register.stats import DONE
 from ..register.table import Table
-from ..register.validation import unneutralize
+from ..register.validation import neutralize, unneutralize
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
           "November", "Desember")
@@ -76,8 +76,34 @@ def build_rekap(table: Table, services: Sequence[Service], done_at: Mapping[str,
     return Rekap(title, headers, rows, summary)
 
 
+def _text_cells(sheet, row: list[object]) -> list:
+    """A row of cells where every text is a text cell: openpyxl would make '=…' a live formula."""
+    from openpyxl.cell.cell import Cell
+
+    cells = []
+    for value in row:
+        cell = Cell(sheet, value=None)
+        if isinstance(value, str):
+            cell.value = value
+            cell.data_type = "s"  # text, whatever it starts with: never a formula for Excel
+            cell.number_format = "@"
+        else:
+            cell.value = value
+        cells.append(cell)
+    return cells
+
+
+def _csv_row(row: list[object]) -> list[object]:
+    """A row for csv: text that Excel or Sheets would run as a formula gets its apostrophe."""
+    return [neutralize(v) if isinstance(v, str) else v for v in row]
+
+
 def write_rekap(rekap: Rekap, out: Path) -> list[Path]:
-    """Write the report; .xlsx holds both sheets, .csv writes the summary and a `-permohonan.csv` beside it."""
+    """Write the report; .xlsx holds both sheets, .csv writes the summary and a `-permohonan.csv` beside it.
+
+    Residents' values (and service names staff or a form typed) stay text: a text cell in xlsx,
+    an apostrophe before a formula-like start in csv.
+    """
     if out.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
@@ -85,20 +111,20 @@ def write_rekap(rekap: Rekap, out: Path) -> list[Path]:
         book = Workbook()
         summary = book.active
         summary.title = "Ringkasan"
-        summary.append([rekap.title])
+        summary.append(_text_cells(summary, [rekap.title]))
         summary["A1"].font = Font(bold=True, size=13)
-        summary.append(list(SUMMARY_HEADERS))
+        summary.append(_text_cells(summary, list(SUMMARY_HEADERS)))
         for cell in summary[2]:
             cell.font = Font(bold=True)
         for row in rekap.summary:
-            summary.append(row)
+            summary.append(_text_cells(summary, row))
         summary.column_dimensions["A"].width = 42
         rows = book.create_sheet("Permohonan")
-        rows.append(rekap.headers)
+        rows.append(_text_cells(rows, list(rekap.headers)))
         for cell in rows[1]:
             cell.font = Font(bold=True)
         for row in rekap.rows:
-            rows.append([str(v) for v in row])  # as text: a NIK must not become 3.2E+15
+            rows.append(_text_cells(rows, [str(v) for v in row]))  # as text: a NIK must not become 3.2E+15
         rows.freeze_panes = "A2"
         if rekap.skm:
             survey = book.create_sheet("SKM")
@@ -111,13 +137,13 @@ def write_rekap(rekap: Rekap, out: Path) -> list[Path]:
         detail = out.with_name(out.stem + "-permohonan.csv")
         with open(out, "w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel opens it right
             writer = csv.writer(handle)
-            writer.writerow([rekap.title])
+            writer.writerow(_csv_row([rekap.title]))
             writer.writerow(SUMMARY_HEADERS)
-            writer.writerows(rekap.summary)
+            writer.writerows(_csv_row(row) for row in rekap.summary)
         with open(detail, "w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
-            writer.writerow(rekap.headers)
-            writer.writerows(rekap.rows)
+            writer.writerow(_csv_row(list(rekap.headers)))
+            writer.writerows(_csv_row(row) for row in rekap.rows)
         return [out, detail]
     raise ValueError("Nama file rekap harus berakhiran .xlsx atau .csv")
 

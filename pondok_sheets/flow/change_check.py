@@ -129,11 +129,14 @@ def _cells(request: Request) -> dict[str, str]:
 
 
 def _with_writes(requests: Sequence[Request], landed: Sequence[CellWrite], keys: Mapping[str, RowKey]) -> list[Request]:
-    """The rows as they are after the cycle's own writes that landed."""
-    by_key = {keys.get(r.ticket) or RowKey(ticket=r.ticket): r for r in requests if r.ticket}
+    """The rows as they are after the cycle's own writes that landed (changed in place)."""
+    tickets = {key: ticket for ticket, key in keys.items()}  # walk-ins: written by their cells, then ticketed
+    by_ticket: dict[str, list[CellWrite]] = {}
     for write in landed:
-        request = by_key.get(write.key)
-        attr = REQUEST_FIELDS.get(write.column)
-        if request is not None and attr:
-            setattr(request, attr, write.value)
-    return list(by_key.values())
+        by_ticket.setdefault(write.key.ticket or tickets.get(write.key, ""), []).append(write)
+    for request in requests:
+        for write in by_ticket.get(request.ticket, []) if request.ticket else []:
+            attr = REQUEST_FIELDS.get(write.column)
+            if attr:
+                setattr(request, attr, write.value)
+    return [r for r in requests if r.ticket]

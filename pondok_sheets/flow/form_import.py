@@ -18,6 +18,7 @@ from ..register.forms import (
     is_responses_tab,
     map_columns,
     new_responses,
+    ticked_services,
 )
 from ..register.model import KIRIM_WA, TABS, Channel, Request, Service, Status
 from ..register.table import CellWrite, Table
@@ -61,7 +62,12 @@ def import_responses(office: Office, table: Table, requests: list[Request], stam
         ticket = office.state.queue.walkin_ticket(response.fingerprint, issue_ticket(office))
         answers = response.answers
         service = find_service(services, answers.get("layanan", ""))
-        values, errors = check({**answers, "setuju": answers.get("setuju") or "ya"}, service)
+        values, errors = check({**answers, "setuju": answers.get("setuju") or "ya"}, service, from_sheet=True)
+        ticked = ticked_services(answers.get("layanan", ""), [s.name for s in services] + [s.code for s in services])
+        if ticked:
+            errors["layanan"] = (f"Pemohon mencentang {len(ticked)} layanan sekaligus ({', '.join(ticked)}); "
+                                 "satu permohonan untuk satu layanan. Petugas: tanyakan layanan yang dimaksud, "
+                                 "atau catat layanan lainnya di baris baru.")
         earlier = landed.get((response.received, values["Nama"].casefold()))
         if earlier:
             ticket = earlier

@@ -1,12 +1,15 @@
 """Every channel's one door: validate, give a ticket, queue durably, answer at once."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 
 import phonenumbers
 
+from ..config import ensure_secret_key
 from ..errors import InvalidInput
 from ..office import Office
 from ..register.catalog import find_service
@@ -22,6 +25,8 @@ from ..register.validation import (
     check_phone,
     clean_text,
     neutralize,
+    sheets_changed_nik,
+    sheets_changed_phone,
 )
 
 log = logging.getLogger(__name__)
@@ -33,11 +38,14 @@ def staff_phone(phone: Phone) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[str, str], dict[str, str]]:
+def check(fields: Mapping[str, object], service: Service | None,
+          from_sheet: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Register values for a submission, and one message per bad field (empty when all is well).
 
     Values of bad fields are kept as typed (cleaned), so a channel that must not drop a
-    response (a Google Form) can still store it for staff to follow up.
+    response (a Google Form) can still store it for staff to follow up. `from_sheet`: the
+    answers were read from a sheet, where Sheets may have changed them (a NIK turned into a
+    number, a '+62…' answer into a formula error); those reasons name Sheets, not the resident.
     """
     errors: dict[str, str] = {}
     if service is None or not service.active:
@@ -46,9 +54,13 @@ def check(fields: Mapping[str, object], service: Service | None) -> tuple[dict[s
     if error:
         errors["nama"] = error
     nik, error = check_nik(fields.get("nik"))
+    if from_sheet and sheets_changed_nik(fields.get("nik")):
+        nik, error = clean_text(fields.get("nik")), sheets_changed_nik(fields.get("nik"))
     if error:
         errors["nik"] = error
     phone, error = check_phone(fields.get("wa"))
+    if from_sheet and sheets_changed_phone(fields.get("wa")):
+        error = sheets_changed_phone(fields.get("wa"))
     if error:
         errors["wa"] = error
     details, error = check_details(fields.get("keterangan"))
@@ -101,3 +113,37 @@ def submit(office: Office, service_code: str, fields: Mapping[str, object], chan
     log.info("request %s queued from %s", ticket, channel.value)
     office.wakeup.notify()
     return ticket
+
+
+TWIN_SECONDS = 60  # a resident who presses back and sends the same answers again within this
+
+
+def submit_form(office: Office, service_code: str, fields: Mapping[str, object], submission_id: str,
+                now: datetime | None = None) -> tuple[str, str]:
+    """A web form submission, filed at most once: (ticket, "" when new, "ulang" for a repeat of the
+    same form render, "sama" for the same answers again within a minute).
+
+    Raises InvalidInput (nothing is stored) when any field is wrong.
+    """
+    now = now or office.now()
+    service = find_service(office.state.meta.services(active_only=False), service_code)
+    values, errors = check(fields, service)
+    if errors:
+        raise InvalidInput(errors)
+    # Keyed with the secret: a bare hash of a NIK could be reversed by trying every NIK.
+    answers = "\x1f".join(values[h] for h in ("Layanan", "Nama", "NIK", "WhatsApp", "Keterangan")).casefold()
+    twin = hmac.new(ensure_secret_key(office.settings).encode(), answers.encode(), hashlib.sha256).hexdigest()[:32]
+    window = int(now.timestamp()) // TWIN_SECONDS
+    keys = [f"web:{submission_id}"] * bool(submission_id) + [f"twin:{twin}:{window}"]
+    stamp = format_stamp(now)
+    candidate = issue_ticket(office)
+    ticket, matched = office.state.queue.enqueue_once(
+        keys, [f"twin:{twin}:{window - 1}"], candidate, values["Layanan"],
+        register_row(candidate, values, Channel.FORM, stamp), stamp)
+    if matched:
+        log.info("form submission repeated (%s): %s shown again", "same render" if matched.startswith("web:")
+                 else "same answers", ticket)
+        return ticket, "ulang" if matched.startswith("web:") else "sama"
+    log.info("request %s queued from %s", ticket, Channel.FORM.value)
+    office.wakeup.notify()
+    return ticket, ""

@@ -344,8 +344,9 @@ class SyncCycle:
 def sync(office: Office, now: datetime | None = None, max_sends: int = 500) -> CycleReport:
     """Run one flush + sync cycle now (after any webhook events still waiting)."""
     now = now or office.now()
-    process_inbox(office, now)
-    report = SyncCycle(office, now, max_sends).run()
-    office.state.purge(now)
+    with office.state.db.session():  # one SQLite connection for the whole sync
+        process_inbox(office, now)
+        report = SyncCycle(office, now, max_sends).run()
+        office.state.purge(now)
     log.info("sync: %s", report.summary())
     return report

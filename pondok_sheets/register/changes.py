@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .model import REQUEST_FIELDS, Channel, Request, Status
 from .table import RowKey, Table
-from .validation import Phone, parse_phone
+from .validation import Phone, parse_phone, sheets_changed_nik
 
 SEPARATOR = " · "
 TOLD = "dikabari"
@@ -132,9 +132,18 @@ def due_announcements(requests: Iterable[Request]) -> tuple[list[Due], dict[str,
             continue
         told = read_told(request.notified)
         if told.status == status and not told.bad_number:
+            _note_sheets_change(request, notes)
             continue  # the common case, kept cheap: most rows were told long ago
         phone = parse_phone(request.whatsapp)
         if told.status == status and phone is None:
+            _note_sheets_change(request, notes)
             continue  # still no usable number: nothing new to say
         due.append(Due(request, status, phone))
     return due, notes
+
+
+def _note_sheets_change(request: Request, notes: dict[str, str]) -> None:
+    """A NIK staff typed that Sheets stored as a number: said once in Notifikasi, after what it says."""
+    reason = sheets_changed_nik(request.nik)
+    if reason and reason not in request.notified:
+        notes[request.ticket] = f"{request.notified}{SEPARATOR}{reason}" if request.notified else reason

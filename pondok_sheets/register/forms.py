@@ -13,26 +13,40 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from .model import header_key
 from .table import RowKey, Table
 
 TIMESTAMP_HEADERS = ("Timestamp", "Cap waktu", "Stempel waktu")
 TICKET = "Tiket"
-# Question titles offices commonly use, per register field (compared ignoring case, spaces and a
-# trailing '*'); PONDOK_FORM_FIELDS adds the office's own.
+# Question titles offices commonly use, per register field (compared ignoring case, spaces,
+# punctuation and a trailing '*' or '(wajib)', so "No. HP/WA" is "No HP WA"); PONDOK_FORM_FIELDS
+# adds the office's own.
 DEFAULT_TITLES: dict[str, tuple[str, ...]] = {
-    "nama": ("Nama", "Nama lengkap", "Nama pemohon", "Nama lengkap (sesuai KTP)", "Name", "Full name"),
-    "nik": ("NIK", "Nomor NIK", "Nomor Induk Kependudukan", "NIK (16 angka)"),
-    "wa": ("Nomor WhatsApp", "No. WhatsApp", "No WhatsApp", "Nomor WA", "No. WA", "No WA", "No. HP", "No HP",
-           "Nomor HP", "Telepon", "Nomor telepon", "No. Telp", "WhatsApp", "Phone", "Phone number"),
-    "layanan": ("Layanan", "Jenis surat", "Keperluan surat", "Jenis layanan", "Surat yang dimohon", "Service"),
-    "keterangan": ("Keterangan", "Keperluan", "Catatan", "Alasan", "Notes"),
-    "setuju": ("Persetujuan", "Setuju", "Persetujuan data pribadi", "Consent"),
+    "nama": ("Nama", "Nama lengkap", "Nama pemohon", "Nama lengkap (sesuai KTP)", "Nama Lengkap Sesuai KTP",
+             "Nama sesuai KTP", "Nama lengkap pemohon", "Nama warga", "Name", "Full name"),
+    "nik": ("NIK", "Nomor NIK", "No. NIK", "Nomor Induk Kependudukan", "Nomor Induk Kependudukan (NIK)",
+            "NIK (16 angka)", "NIK (Nomor Induk Kependudukan)", "NIK sesuai KTP", "NIK KTP", "Nomor KTP",
+            "No. KTP"),
+    "wa": ("Nomor WhatsApp", "No. WhatsApp", "Nomor WA", "No. WA", "WA", "WhatsApp", "No. HP", "Nomor HP",
+           "No. HP/WA", "No. HP / WA", "No. WA/HP", "Nomor HP/WA", "Nomor HP (WhatsApp)", "Nomor HP/WhatsApp",
+           "No. HP (WhatsApp)", "Nomor WhatsApp aktif", "No. WA aktif", "Nomor HP yang bisa dihubungi",
+           "Telepon", "Nomor telepon", "No. Telp", "No. Telp/WA", "Phone", "Phone number"),
+    "layanan": ("Layanan", "Jenis surat", "Keperluan surat", "Jenis layanan", "Surat yang dimohon",
+                "Surat yang dibutuhkan", "Surat yang diajukan", "Jenis surat yang dibutuhkan",
+                "Jenis surat yang dimohon", "Pilih layanan", "Pilih surat", "Layanan yang dibutuhkan", "Service"),
+    "keterangan": ("Keterangan", "Keperluan", "Catatan", "Alasan", "Keterangan tambahan", "Untuk keperluan",
+                   "Notes"),
+    "setuju": ("Persetujuan", "Setuju", "Persetujuan data pribadi", "Pernyataan persetujuan", "Pernyataan",
+               "Consent"),
 }
+# What an import cannot do without: a response lacking one of these is incomplete every time.
+REQUIRED = ("nama", "nik", "wa", "layanan")
+FIELD_NAMES = {"nama": "nama", "nik": "NIK", "wa": "nomor WhatsApp", "layanan": "layanan",
+               "keterangan": "keterangan", "setuju": "persetujuan"}
 
 
 def _title_key(text: str) -> str:
-    return header_key(re.sub(r"\s*(\*|\(wajib\))\s*$", "", str(text), flags=re.IGNORECASE))
+    bare = re.sub(r"\s*(\*|\(wajib\))\s*$", "", str(text), flags=re.IGNORECASE)
+    return re.sub(r"[\W_]+", "", bare.casefold())
 
 
 def is_responses_tab(table: Table) -> bool:
@@ -62,7 +76,7 @@ class FormColumns:
     @property
     def missing(self) -> list[str]:
         """Fields the form must ask for that no question maps to."""
-        return [f for f in ("nama", "wa", "layanan") if f not in self.fields]
+        return [f for f in REQUIRED if f not in self.fields]
 
 
 def map_columns(table: Table, overrides: Mapping[str, tuple[str, ...]] = {}) -> FormColumns:
@@ -114,3 +128,11 @@ def prefilled(url: str, service_name: str) -> str:
         return url
     filled = [(k, service_name if k.startswith("entry.") and not v else v) for k, v in query]
     return urlunsplit(parts._replace(query=urlencode(filled, quote_via=quote)))
+
+
+def ticked_services(answer: str, names: Iterable[str]) -> list[str]:
+    """The service names a checkbox answer holds when several were ticked ("A, B"), else []."""
+    known = {" ".join(n.split()).casefold(): n for n in names}
+    parts = [" ".join(p.split()).casefold() for p in str(answer).split(",")]
+    found = [known[p] for p in parts if p in known]
+    return found if len(found) >= 2 else []

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from .changes import Due, fingerprint, is_walkin
+from .changes import SEPARATOR, Due, fingerprint, is_walkin
 from .model import REQUEST_FIELDS, Request
 from .stamps import parse_stamp
 from .timing import in_quiet_hours, is_settled, reminder_due
-from .validation import parse_phone
+from .validation import parse_phone, sheets_changed_nik
 
 FIRST_IN_LINE = timedelta(days=36500)
 
@@ -89,6 +89,9 @@ def notified_cells(requests: Iterable[Request], results: Mapping[str, str], note
     cells = []
     for request in requests:
         result = results.get(request.ticket)
+        reason = sheets_changed_nik(request.nik) if result is not None else None
+        if reason and reason not in result:  # a walk-in NIK Sheets made a number: staff read why here
+            result = f"{result}{SEPARATOR}{reason}"
         if result is not None and result != request.notified:
             cells += [(request, "Notifikasi", result), (request, "Diperbarui", stamp)]
         if request.ticket in notes:

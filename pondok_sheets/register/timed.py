@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .changes import due_announcements, read_told
+from .changes import SEPARATOR, TOLD, due_announcements, read_told
 from .model import Request, Status
 from .timing import REMINDER_AFTER
 
@@ -15,6 +15,9 @@ def is_timed(request: Request) -> bool:
     held by quiet hours or by a run's budget, a send to retry), or a pickup reminder still to come."""
     if not request.ticket:
         return False
+    status = Status.parse(request.status)
+    if status is not Status.SIAP_DIAMBIL and request.notified.startswith(f"{request.status}{SEPARATOR}{TOLD} "):
+        return False  # the common case, kept cheap: told long ago, no reminder to come
     due, _ = due_announcements([request])
     if due:
         return True

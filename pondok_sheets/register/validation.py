@@ -170,11 +170,57 @@ def is_yes(value: object) -> bool:
     return str(value or "").strip().casefold() in YES
 
 
+# Words of a consent label ("Saya setuju", "Ya, saya menyetujui …", "Bersedia"): a Google Form
+# checkbox writes its label as the cell value, several ticked labels joined with ", ".
+_CONSENT_WORDS = re.compile(r"\b(setuju|menyetujui|bersedia|mengizinkan|mengijinkan|agree|i agree)\b")
+_REFUSAL_WORDS = re.compile(r"\b(tidak|tdk|belum|bukan|menolak|no|not)\b")
+
+
+def is_consent(value: object) -> bool:
+    """True for a ticked box, a yes, or a consent label as a Google Form checkbox writes it."""
+    if is_yes(value):
+        return True
+    text = " ".join(str(value or "").split()).casefold()
+    if not text or _REFUSAL_WORDS.search(text):
+        return False
+    return bool(_CONSENT_WORDS.search(text)) or is_yes(text.split(",")[0])
+
+
 def check_consent(value: object) -> str | None:
     """An error message unless the resident agreed to the use of their personal data."""
-    if is_yes(value):
+    if is_consent(value):
         return None
     return "Centang persetujuan penggunaan data pribadi agar permohonan bisa kami proses."
+
+
+# A NIK as text never looks like these; a NIK Sheets stored as a number (an IEEE double, about
+# 15 significant digits) comes back as 3201014507900001.0 or 3.20101E+15 (3,20101E+15 in id_ID).
+_NUMBER_SHAPED = re.compile(r"\d+\.0|\d+(?:[.,]\d+)?[eE][+-]?\d+")
+SHEETS_NIK = ("NIK berubah karena Google Sheets menyimpannya sebagai angka (bukan kesalahan pemohon); "
+              "angka terakhirnya bisa sudah tidak sama. Petugas: cocokkan dengan jawaban asli atau KTP, "
+              "lalu ketik ulang dengan tanda ' di depan (kolom NIK sebaiknya berformat Teks biasa: init-sheet).")
+SHEETS_PHONE = ("Nomor WhatsApp terbaca {cell} karena jawaban yang diawali '+' dianggap rumus oleh Google "
+                "Sheets (bukan kesalahan pemohon). Petugas: lihat jawaban asli di Google Form dan ketik ulang "
+                "nomornya dengan tanda ' di depan.")
+
+
+def sheets_changed_nik(value: object) -> str | None:
+    """Why a NIK cell cannot be trusted because Sheets turned it into a number, or None."""
+    text = str(value or "").strip()
+    if _NUMBER_SHAPED.fullmatch(text.replace(" ", "")):
+        return SHEETS_NIK
+    return None
+
+
+def is_sheets_error(value: object) -> bool:
+    """A cell Sheets shows as an error (#ERROR!, #NAME?, #VALUE!…): a formula it could not compute."""
+    return bool(re.fullmatch(r"#[A-Z0-9/]+[!?]", str(value or "").strip()))
+
+
+def sheets_changed_phone(value: object) -> str | None:
+    """Why a WhatsApp cell is an error value of Sheets (an answer starting with '+'), or None."""
+    text = str(value or "").strip()
+    return SHEETS_PHONE.format(cell=text) if is_sheets_error(text) else None
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

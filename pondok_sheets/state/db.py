@@ -8,6 +8,7 @@ version bump, so a crash mid-upgrade leaves the file at the old version, never h
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -101,16 +102,41 @@ class Database:
     def __init__(self, path: Path, migrations: Sequence[str] = MIGRATIONS):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()  # a session's connection, per thread (web threads share this object)
         self.version = self._upgrade(migrations)
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in one transaction: committed on success, rolled back on error."""
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA secure_delete=ON")  # dropped NIKs and numbers are overwritten, not just unlinked
+        """A connection in one transaction: committed on success, rolled back on error.
+
+        Inside `session()` on the same thread, the session's connection is reused."""
+        shared = getattr(self._local, "db", None)
+        if shared is not None:
+            with shared:
+                yield shared
+            return
+        with closing(self._open()) as db:
             with db:
                 yield db
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One connection for everything this thread does inside (a sync), instead of one per call."""
+        if getattr(self._local, "db", None) is not None:
+            yield
+            return
+        with closing(self._open()) as db:
+            self._local.db = db
+            try:
+                yield
+            finally:
+                self._local.db = None
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA secure_delete=ON")  # dropped NIKs and numbers are overwritten, not just unlinked
+        return db
 
     def _upgrade(self, migrations: Sequence[str]) -> int:
         with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .db import Database
@@ -68,3 +68,22 @@ class IntakeQueue:
         with self.db.connect() as db:
             db.execute("INSERT OR IGNORE INTO walkins VALUES (?, ?)", (fingerprint, new))
             return db.execute("SELECT ticket FROM walkins WHERE fingerprint = ?", (fingerprint,)).fetchone()[0]
+
+    def enqueue_once(self, keys: Sequence[str], recent: Sequence[str], ticket: str, service: str,
+                     row: Mapping[str, str], now: str) -> tuple[str, str]:
+        """Queue a submission unless a key (a form render's id) or a recent twin already has a ticket.
+
+        Returns (ticket, the key that matched, or "" when this one was queued). One immediate
+        transaction, so a double tap that reaches two threads or two workers files once.
+        """
+        with self.db.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            for key in (*keys, *recent):
+                found = db.execute("SELECT ticket FROM walkins WHERE fingerprint = ?", (key,)).fetchone()
+                if found:
+                    db.executemany("INSERT OR IGNORE INTO walkins VALUES (?, ?)", [(k, found[0]) for k in keys])
+                    return found[0], key
+            db.executemany("INSERT OR IGNORE INTO walkins VALUES (?, ?)", [(k, ticket) for k in keys])
+            db.execute("INSERT INTO queue (ticket, service, payload, created_at) VALUES (?, ?, ?, ?)",
+                       (ticket, service, json.dumps(dict(row)), now))
+            return ticket, ""

@@ -52,8 +52,12 @@ def cell_text(value: Any, header: str) -> str:
     if isinstance(value, (int, float)):
         if header_key(header) in DATE_HEADERS:
             return (SHEETS_EPOCH + timedelta(days=float(value))).strftime(STAMP)
+        if abs(value) >= 1e15:
+            # A NIK stored as a number (an IEEE double, ~15 significant digits) may have lost its
+            # last digits: keep the float's shape (3201014507900001.0) so the rules can tell.
+            return repr(float(value))
         if float(value).is_integer():
-            return str(int(value))  # a NIK or number typed by staff comes back as a number
+            return str(int(value))  # a phone number typed by staff comes back as a number
         return str(value)
     return str(value)
 
@@ -63,8 +67,11 @@ def to_grid(values: list[list[Any]]) -> list[list[str]]:
     if not values:
         return []
     headers = [str(h) for h in values[0]]
+    # Most cells are already text: only numbers, booleans and dates need converting (the per-cell call is
+    # most of the cost of a large read).
     return [headers] + [
-        [cell_text(v, headers[i] if i < len(headers) else "") for i, v in enumerate(row)] for row in values[1:]
+        [v if type(v) is str else cell_text(v, headers[i] if i < len(headers) else "") for i, v in enumerate(row)]
+        for row in values[1:]
     ]
 
 

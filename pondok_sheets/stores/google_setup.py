@@ -6,9 +6,10 @@ all, and nothing staff typed (data, their own columns) is touched.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ..register.forms import TICKET, is_responses_tab, map_columns
 from ..register.model import KIRIM_WA, PERMOHONAN, Status, TabSpec
 from ..register.table import Table
 from .sheets_client import column_letter, quote_tab
@@ -22,6 +23,7 @@ class SheetsCaller(Protocol):
     def read(self, tabs: Sequence[str], headers_only: Sequence[str] = ()) -> dict[str, Table]: ...
 
 PROTECTED = ("Tiket", "Notifikasi")
+TEXT_HEADERS = ("Tiket", "NIK", "WhatsApp")
 PROTECTION_NOTE = "Pondok Sheets: kolom {header} diisi oleh layanan; ubah hanya bila perlu."
 # Light fills staff can read black text on, one per status.
 COLOURS: dict[Status, tuple[float, float, float]] = {
@@ -89,9 +91,55 @@ def prepare_sheet(store: SheetsCaller, specs: Sequence[TabSpec]) -> list[str]:
         requests += _permohonan_rules(store, sheets[PERMOHONAN.name], tables[PERMOHONAN.name], done)
     if any(spec.name == KIRIM_WA.name for spec in specs):
         requests += _checkbox(store, sheets[KIRIM_WA.name], tables[KIRIM_WA.name], done)
+    requests += _plain_text_columns(store, specs, sheets, tables, done)
     if requests:
         store.call("batch_update", {"requests": requests})
     return done
+
+
+def text_headers(spec: TabSpec, table: Table, overrides: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The columns of a tab that must be Plain text: what Sheets would otherwise turn into numbers."""
+    if spec.name == PERMOHONAN.name:
+        return [h for h in TEXT_HEADERS if table.column(h) is not None]
+    if is_responses_tab(table):
+        fields = map_columns(table, overrides).fields
+        return [TICKET] * (table.column(TICKET) is not None) + [fields[f] for f in ("nik", "wa") if f in fields]
+    return []
+
+
+def _plain_text_columns(store: SheetsCaller, specs: Sequence[TabSpec], sheets: dict[str, Any],
+                        tables: dict[str, Table], done: list[str]) -> list[dict]:
+    """NIK, WhatsApp and Tiket as Plain text, so a NIK keeps its 16 digits (a Sheets number is a
+    double: about 15 significant digits) and a '+62…' answer is not parsed as a formula."""
+    overrides = getattr(getattr(store, "settings", None), "form_fields", {}) or {}
+    wanted = [(spec.name, header, tables[spec.name].column(header))
+              for spec in specs for header in text_headers(spec, tables[spec.name], overrides)]
+    if not wanted:
+        return []
+    probe = store.call("fetch_sheet_metadata", params={
+        "includeGridData": "true",
+        "ranges": [f"{quote_tab(tab)}!{column_letter(index)}2" for tab, _, index in wanted],
+        "fields": "sheets(properties(title),data(rowData(values(userEnteredFormat(numberFormat)))))"})
+    formats: dict[str, list[str]] = {}
+    for sheet in probe.get("sheets", []):
+        title = sheet.get("properties", {}).get("title", "")
+        for data in sheet.get("data", []):
+            rows = data.get("rowData") or [{}]
+            values = rows[0].get("values") or [{}]
+            kind = values[0].get("userEnteredFormat", {}).get("numberFormat", {}).get("type", "")
+            formats.setdefault(title, []).append(kind)
+    requests = []
+    for tab, header, index in wanted:
+        seen = formats.get(tab, [])
+        if seen and seen.pop(0) == "TEXT":
+            continue
+        requests.append({"repeatCell": {
+            "range": {"sheetId": sheets[tab]["properties"]["sheetId"], "startRowIndex": 1,
+                      "startColumnIndex": index, "endColumnIndex": index + 1},
+            "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
+            "fields": "userEnteredFormat.numberFormat"}})
+        done.append(f"Kolom {header} di tab {tab} diformat Teks biasa, agar Sheets tidak mengubahnya menjadi angka.")
+    return requests
 
 
 def _permohonan_rules(store: SheetsCaller, sheet: dict[str, Any], table: Table, done: list[str]) -> list[dict]:

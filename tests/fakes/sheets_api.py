@@ -45,9 +45,13 @@ behaviour; see the comments where it is implemented):
   ``insufficientPermissions`` / ``ACCESS_TOKEN_SCOPE_INSUFFICIENT``. Drive's
   error JSON also carries the legacy ``errors`` list (``reason``, ``domain``).
 
+Number format *Plain text* (``userEnteredFormat.numberFormat.type = TEXT``, set
+by ``repeatCell``) is modelled: USER_ENTERED writes and staff typing into such a
+cell store the text as typed, parsing nothing.
+
 Not modelled (documented deviations): formula evaluation beyond literals and
 HYPERLINK (other formulas render as ``#NAME?`` unless the test supplies
-``Formula(text, value=...)``), number formats (percent, currency), named
+``Formula(text, value=...)``), other number formats (percent, currency), named
 ranges, merges, filters' effect on reads, the Drive API beyond ``files.get``
 (files.list, copy, permissions... answer 404), Drive's own lag (``version``
 follows edits at once unless a test sets ``drive_lag``), ``drive.file``'s rule
@@ -737,6 +741,15 @@ class Cell:
         return Cell(None, copy.deepcopy(self.validation), copy.deepcopy(self.fmt))
 
 
+def is_plain_text(cell: Cell | None) -> bool:
+    """A cell formatted *Plain text* (numberFormat type TEXT): what is typed stays text, as typed.
+
+    Sheets then parses nothing: "3201014507900001" keeps all 16 digits, "0812…" its zero, and
+    "+62 812…" or "=1+1" are not formulas (Sheets API ``NumberFormatType.TEXT``).
+    """
+    return bool(cell and cell.fmt and (cell.fmt.get("numberFormat") or {}).get("type") == "TEXT")
+
+
 @dataclass
 class Rect:
     """A resolved, concrete 0-based half-open rectangle on one sheet."""
@@ -1153,7 +1166,8 @@ def write_block(
     converted: list[tuple[int, int, CellValue]] = []
     for i, row in enumerate(values):
         for j, raw in enumerate(row):
-            skip, value = _input_value(raw, option, ss.loc, f"[{i}][{j}]")
+            cell_option = "RAW" if is_plain_text(sheet.cell(rect.r0 + i, rect.c0 + j)) else option
+            skip, value = _input_value(raw, cell_option, ss.loc, f"[{i}][{j}]")
             if not skip:
                 converted.append((rect.r0 + i, rect.c0 + j, value))
     for r, c, value in converted:
@@ -2459,7 +2473,15 @@ class FakeSheetsAPI(LocalServer):
             ss, sheet = self._sheet(spreadsheet_id, tab)
             if not (1 <= row <= sheet.row_count and 1 <= col <= sheet.col_count):
                 raise IndexError(f"{a1_cell(row - 1, col - 1)} is outside the {sheet.row_count}x{sheet.col_count} grid")
-            sheet.set_value(row - 1, col - 1, self._staff_value(ss, value))
+            typed = "RAW" if is_plain_text(sheet.cell(row - 1, col - 1)) else "USER_ENTERED"
+            sheet.set_value(row - 1, col - 1, self._staff_value(ss, value, typed))
+
+    def number_format(self, spreadsheet_id: str, tab: str, row: int, col: int) -> str | None:
+        """The numberFormat type of a cell (1-based), e.g. "TEXT", or None for Automatic."""
+        with self._lock:
+            _ss, sheet = self._sheet(spreadsheet_id, tab)
+            cell = sheet.cell(row - 1, col - 1)
+            return ((cell.fmt or {}).get("numberFormat") or {}).get("type") if cell else None
 
     @_staff_action
     def sort_rows(self, spreadsheet_id: str, tab: str, column: int, reverse: bool = False) -> None:

@@ -1,0 +1,162 @@
+"""Benchmark: issue 16's budgets, this code beside a baseline checkout, in one run, one fake.
+
+Every figure comes from a fresh child process (its own getrusage: CPU user+system, peak RSS)
+against one fake Google API, whose counters give the requests. The floor process
+(bench/drive_floor.py: import gspread + google-auth, token, one Drive files.get) is measured
+in the same run, and CPU figures are printed above it.
+
+Prints: the floor; a growth table (1k / 10k / 50k rows; idle and K = 1, 10, 100 status
+changes) of requests and CPU above the floor, for the baseline and for this code; peak RSS of
+a full read at 50k rows; the idle `tick` against `python -c "import gspread"` (paired runs,
+median ratio); `/tiket` CPU per warm view and the 304.
+
+Run: python bench/idle_floor.py [--baseline PATH-TO-OLD-CHECKOUT] [--sizes 1000,10000,50000]
+(e.g. `git worktree add /tmp/base 7b6cef3` for the code before issue 16).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.drive_floor import measure_floor  # noqa: E402
+from tests.fakes.registers import build_register  # noqa: E402
+from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: E402
+
+SYNC_CHILD = r"""
+import json, pathlib, resource, sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+sys.path.insert(0, sys.argv[1])
+fields, minute = json.loads(sys.argv[2]), int(sys.argv[3])
+from pondok_sheets.config import Settings
+from pondok_sheets.office import Office
+from pondok_sheets.flow.sync import sync
+settings = Settings(**{**fields, "data_dir": pathlib.Path(fields["data_dir"])})
+office = Office.open(settings)
+office.messenger.stream = open("/dev/null", "w")
+report = sync(office, datetime(2026, 11, 27, 9, tzinfo=ZoneInfo("Asia/Jakarta")) + timedelta(minutes=minute))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report its parent's size.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"cpu": usage.ru_utime + usage.ru_stime, "rss_mb": hwm / 1024, "ok": report.ok,
+                  "sent": report.sent}))
+"""
+
+TICKET_CHILD = r"""
+import json, sys, time, tempfile, pathlib
+sys.path.insert(0, sys.argv[1])
+from pondok_sheets import create_app
+from pondok_sheets.config import Settings
+from pondok_sheets.flow.intake import submit
+from pondok_sheets.register.model import Channel
+folder = pathlib.Path(tempfile.mkdtemp())
+app = create_app(Settings(data_dir=folder, secret_key="bench", public_url="https://desa.example"),
+                 {"TESTING": True})
+office = app.extensions["pondok"]
+ticket = submit(office, "SKD", {"nama": "Siti Aminah", "nik": "3201014507900001", "wa": "0812-3456-7801",
+                                "keterangan": "", "setuju": "ya"}, Channel.FORM)
+client = app.test_client()
+view = lambda i: client.get(f"/tiket/{ticket}", environ_base={"REMOTE_ADDR": f"10.0.{i // 200}.{i % 200}"})
+first = view(0)  # each view from its own phone, so the per-address limit is not what is measured
+for i in range(1, 21):
+    view(i)
+start = time.process_time()
+for i in range(21, 221):
+    view(i)
+cpu_ms = (time.process_time() - start) / 200 * 1000
+etag = first.headers.get("ETag")
+again = client.get(f"/tiket/{ticket}", headers={"If-None-Match": etag}, environ_base={"REMOTE_ADDR": "10.1.0.1"}) \
+    if etag else first
+print(json.dumps({"cpu_ms": cpu_ms, "bytes": len(first.data), "second_view": again.status_code}))
+"""
+
+
+def child(code: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600,
+                          env=env, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fields_for(api: FakeSheetsAPI, folder: Path, sheet_id: str) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder / "credentials.json"
+    key.write_text(json.dumps(api.service_account_info()))
+    return {"sheet_id": sheet_id, "google_credentials": str(key), "sheets_api_url": api.base_url,
+            "data_dir": str(folder / "data"), "secret_key": "bench", "settle_minutes": 0, "quiet_hours": None}
+
+
+def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, floor: float, label: str) -> list[str]:
+    """One register of `rows`: a first sync, then idle and K changes, each a fresh process."""
+    sheet_id = f"bench-{label}-{rows:06d}-xxxxxxxxxxxx"
+    build_register(api, sheet_id, rows)
+    fields = fields_for(api, folder / sheet_id, sheet_id)
+    child(SYNC_CHILD, str(root), json.dumps(fields), "0")  # the first sync: the local copy, the mark
+    cells, minute, row = [], 2, 2
+    for changes in (0, 1, 10, 100):
+        for r in range(row, row + changes):
+            api.set_cell(sheet_id, "Permohonan", r, 9, "Siap Diambil")
+        row += changes
+        api.reset_counts()
+        figures = child(SYNC_CHILD, str(root), json.dumps(fields), str(minute))
+        minute += 2
+        cells.append(f"{api.reads}r {api.writes}w {api.drive_requests}d +{figures['cpu'] - floor:.2f}s "
+                     f"{figures['rss_mb']:.0f}MB")
+    return cells
+
+
+def tick_ratio(root: Path, folder: Path, pairs: int = 7) -> tuple[float, float, float]:
+    """Median ratio of an idle `python main.py tick` to `python -c "import gspread"`, paired runs."""
+    env = {**os.environ, "PONDOK_DATA_DIR": str(folder), "PONDOK_SECRET_KEY": "bench"}
+    env.pop("PONDOK_SHEET_ID", None)
+    run = lambda argv: subprocess.run(argv, cwd=root, env=env, capture_output=True, timeout=120)  # noqa: E731
+    run([sys.executable, "main.py", "tick"])  # every job due once: afterwards nothing is due
+    ticks, imports = [], []
+    for _ in range(pairs):
+        start = time.perf_counter()
+        run([sys.executable, "main.py", "tick"])
+        ticks.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        run([sys.executable, "-c", "import gspread"])
+        imports.append(time.perf_counter() - start)
+    return median(t / i for t, i in zip(ticks, imports)), median(ticks), median(imports)
+
+
+def main(argv: list[str]) -> None:
+    """Print every figure of issue 16 for the baseline (if given) and this code."""
+    baseline = Path(argv[argv.index("--baseline") + 1]) if "--baseline" in argv else None
+    sizes = [int(s) for s in argv[argv.index("--sizes") + 1].split(",")] if "--sizes" in argv else [1_000, 10_000,
+                                                                                                      50_000]
+    roots = ([("baseline", baseline)] if baseline else []) + [("this code", ROOT)]
+    print(f"load: {os.getloadavg()[0]:.2f} (1-minute average), {os.cpu_count()} cores")
+    with FakeSheetsAPI() as api, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        floor = measure_floor(api, runs=5)
+        print(f"floor process: CPU {floor['cpu_s']:.3f} s, peak RSS {floor['peak_rss_mb']:.0f} MB (median of 5)")
+        print("\nGrowth: Sheets reads (r), writes (w), Drive requests (d), process CPU above the floor, peak RSS")
+        print(f"{'code':<10} {'rows':>6} | {'idle':<26} | {'K=1':<26} | {'K=10':<26} | {'K=100':<26}")
+        for label, root in roots:
+            for rows in sizes:
+                cells = growth(api, root, folder, rows, floor["cpu_s"], label.replace(" ", ""))
+                print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<26}" for c in cells))
+        print("\nIdle tick (cold start) / python -c 'import gspread', paired runs, median of 7:")
+        for label, root in roots:
+            ratio, tick, imports = tick_ratio(root, folder / f"tick-{label.replace(' ', '')}")
+            print(f"  {label:<10} {ratio:.2f}x  (tick {tick:.2f} s, import gspread {imports:.2f} s)")
+        print("\n/tiket, warm, median over 200 views in one process:")
+        for label, root in roots:
+            figures = child(TICKET_CHILD, str(root))
+            print(f"  {label:<10} {figures['cpu_ms']:.1f} ms CPU per view, {figures['bytes']} bytes, "
+                  f"second view from the same phone: {figures['second_view']}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
