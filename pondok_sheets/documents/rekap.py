@@ -129,7 +129,7 @@ def write_rekap(rekap: Rekap, out: Path) -> list[Path]:
         if rekap.skm:
             survey = book.create_sheet("SKM")
             for row in rekap.skm:
-                survey.append(row)
+                survey.append(_text_cells(survey, row))  # service names come from the Survei tab
             survey.column_dimensions["B"].width = 40
         book.save(out)
         return [out]
