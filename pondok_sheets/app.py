@@ -14,7 +14,7 @@ from .config import Settings, ensure_secret_key, load_config
 from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
-from .web import errors, headers, letters, pages, printed, tasks, transparency, webhook
+from .web import errors, headers, letters, pages, printed, tasks, transparency, voice, webhook
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None,
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         return {"village": settings.village, "office_hours": settings.office_hours,
                 "prefix": settings.ticket_prefix}
 
-    for blueprint in (pages.bp, printed.bp, transparency.bp, webhook.bp, tasks.bp, letters.bp):
+    for blueprint in (pages.bp, printed.bp, transparency.bp, voice.bp, webhook.bp, tasks.bp, letters.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(webhook.bp)  # Meta signs its requests instead
     csrf.exempt(tasks.bp)  # a bearer token instead
@@ -58,5 +58,9 @@ def limit_requests(app: Flask) -> None:
     for endpoint, rule, methods in (("pages.apply", "20 per 10 minutes", ["POST"]),
                                     ("pages.check", "60 per 10 minutes", None),
                                     ("letters.verify_letter", "60 per 10 minutes", None),
-                                    ("pages.ticket", "120 per 10 minutes", None)):
+                                    ("pages.ticket", "120 per 10 minutes", None),
+                                    ("voice.complaint_form", "20 per 10 minutes", ["POST"]),
+                                    ("voice.survey_answer", "20 per 10 minutes", ["POST"]),
+                                    ("voice.survey_start", "60 per 10 minutes", None),
+                                    ("voice.complaint", "120 per 10 minutes", None)):
         app.view_functions[endpoint] = limiter.limit(rule, methods=methods)(app.view_functions[endpoint])

@@ -59,6 +59,7 @@ class Settings:
     log_keep_days: int = 0  # move Log rows older than this to "Log Arsip"; 0 keeps everything in Log
     form_tab: str = ""  # the linked Google Form's responses tab; empty: found by its timestamp header
     form_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the office's own question titles
+    survey_after: str = "Selesai"  # the status whose message carries the survey invitation; "" turns it off
     sheets_api_url: str = ""  # only for tests: where the fake Sheets API listens
     # The letter (issue 14): the kop surat, when letters are drafted, their numbers and links.
     kabupaten: str = ""
@@ -196,6 +197,16 @@ def _number_format(value: str) -> str:
     return value.strip()
 
 
+def _survey_after(value: str) -> str:
+    text = " ".join(value.split())
+    if text.casefold() in ("", "tidak", "mati", "off", "no"):
+        return ""
+    status = Status.parse(text)
+    if status is None:
+        raise ValueError(f"nama status ({Status.names()}) atau Tidak")
+    return status.value
+
+
 def _path(value: str) -> Path:
     return Path(value.strip()).expanduser()
 
@@ -234,6 +245,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_LOG_KEEP_DAYS": ("log_keep_days", _int(0)),
     "PONDOK_FORM_TAB": ("form_tab", _text),
     "PONDOK_FORM_FIELDS": ("form_fields", _form_fields),
+    "PONDOK_SURVEY_AFTER": ("survey_after", _survey_after),
     "PONDOK_SHEETS_API_URL": ("sheets_api_url", _url),
     "PONDOK_KABUPATEN": ("kabupaten", _text),
     "PONDOK_KECAMATAN": ("kecamatan", _text),

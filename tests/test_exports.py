@@ -32,7 +32,7 @@ def test_rekap_xlsx_has_no_live_formula_on_either_sheet(runner, office, staff, t
     assert runner.invoke(["rekap", "--bulan", "2026-11", "--out", str(out)]).exit_code == 0
     with zipfile.ZipFile(out) as book:
         sheets = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/")]
-    assert len(sheets) == 2 and all("<f>" not in xml and "<f " not in xml for xml in sheets)
+    assert len(sheets) == 3 and all("<f>" not in xml and "<f " not in xml for xml in sheets)  # with SKM
     workbook = load_workbook(out)
     texts = {c.value for sheet in workbook for row in sheet.iter_rows() for c in row if c.data_type == "s"}
     assert '=HYPERLINK("http://x.example";"klik")' in texts and "@SUM(1+1)" in texts

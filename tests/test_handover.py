@@ -146,7 +146,7 @@ def test_rekap_xlsx_has_the_months_rows_and_a_summary_without_personal_data(runn
     result = runner.invoke(["rekap", "--bulan", "2026-11", "--out", str(out)])
     assert result.exit_code == 0 and "Rekap disimpan" in result.output
     book = load_workbook(out)
-    assert book.sheetnames == ["Ringkasan", "Permohonan"]
+    assert book.sheetnames == ["Ringkasan", "Permohonan", "SKM"]  # SKM: the survey tables (issue 15)
     rows = list(book["Permohonan"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Tiket", "Masuk", "Saluran") and len(rows) == 6
     assert october not in {r[0] for r in rows} and set(tickets) <= {r[0] for r in rows}

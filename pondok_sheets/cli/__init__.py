@@ -5,6 +5,7 @@
     commands.py   serve, sync, set-status, outbox, demo
     admin.py      init-sheet, doctor, poster, rekap, panduan; setup_wizard.py: setup
     letters.py    surat
+    voice.py      skm (the survey report)
 
 `cli` here is the whole group, every command loaded; `main` loads only what the command run needs.
 """
@@ -18,7 +19,7 @@ __all__ = ["cli", "main"]
 def load_commands() -> None:
     """Import every command module, so the group lists every command."""
     from .. import i18n
-    from . import admin, commands, letters, tick  # noqa: F401  (their commands join the group)
+    from . import admin, commands, letters, tick, voice  # noqa: F401  (their commands join the group)
     from .group import cli
     from .setup_wizard import setup
 

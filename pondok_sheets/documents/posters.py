@@ -153,13 +153,14 @@ def _single(service: Service, url: str, bottom: float) -> list[Item]:
 
 
 def _footer(office: Masthead, targets: dict[str, qr.QrTarget], top: float) -> list[Item]:
-    size, x = 40.0, MARGIN
+    codes = [(name, label) for name, label in (("wa", "Chat WhatsApp: ajukan atau CEK tiket"),
+                                                ("cek", "Cek status permohonan"),
+                                                ("pengaduan", "Pengaduan dan saran")) if name in targets]
+    size, gap, x = (40.0, 14.0, MARGIN) if len(codes) <= 2 else (34.0, 10.0, MARGIN)  # room left for the text
     items: list[Item] = [Box(MARGIN, top - 2, A4[0] - 2 * MARGIN, 0.4, fill=(180, 180, 180))]
-    for name, label in (("wa", "Chat WhatsApp: ajukan atau CEK tiket"), ("cek", "Cek status permohonan")):
-        if name not in targets:
-            continue
+    for name, label in codes:
         items += [Qr(x, top + 2, size, targets[name].url), Text(x, top + size + 2.5, size + 10, label, 7.5, lines=2)]
-        x += size + 14
+        x += size + gap
     info = (f"Jam pelayanan: {office.office_hours}\nSitus: {office.links.base}\n"
             "Data pribadi Anda hanya dipakai untuk memproses permohonan.")
     items.append(Text(x + 2, top + 6, A4[0] - MARGIN - x - 2, info, 9, lines=6))

@@ -27,10 +27,12 @@ class QrTarget:
 
 
 def targets(links: Links, services: Sequence[Service], village: str) -> dict[str, QrTarget]:
-    """Every QR code the office can print, by name (a service's code, `beranda`, `cek`, `wa`)."""
+    """Every QR code the office can print, by name (a service's code, `beranda`, `cek`, `wa`, `pengaduan`, `survei`)."""
     found = {s.code.casefold(): QrTarget(s.code, s.name, links.form(s)) for s in services}
     found["beranda"] = QrTarget("beranda", f"Layanan Kantor Desa {village}", links.home())
     found["cek"] = QrTarget("cek", "Cek status permohonan", links.check())
+    found["pengaduan"] = QrTarget("pengaduan", "Pengaduan dan saran", links.complaints())
+    found["survei"] = QrTarget("survei", "Survei kepuasan (ketik nomor tiket)", links.survey())
     if links.chat():
         found["wa"] = QrTarget("wa", "Chat WhatsApp kantor desa", links.chat())
     return found

@@ -9,7 +9,7 @@ import csv
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class Rekap:
     headers: list[str]
     rows: list[list[str]]
     summary: list[list[object]]
+    skm: list[list[object]] = field(default_factory=list)  # the survey's tables (documents/skm_sheet.py)
 
 
 def build_rekap(table: Table, services: Sequence[Service], done_at: Mapping[str, str], village: str,
@@ -125,6 +126,11 @@ def write_rekap(rekap: Rekap, out: Path) -> list[Path]:
         for row in rekap.rows:
             rows.append(_text_cells(rows, [str(v) for v in row]))  # as text: a NIK must not become 3.2E+15
         rows.freeze_panes = "A2"
+        if rekap.skm:
+            survey = book.create_sheet("SKM")
+            for row in rekap.skm:
+                survey.append(_text_cells(survey, row))  # service names come from the Survei tab
+            survey.column_dimensions["B"].width = 40
         book.save(out)
         return [out]
     if out.suffix.lower() == ".csv":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -87,6 +87,8 @@ class Announcer:
         self.now = now
         self.stamp = format_stamp(now)
         self.stopped = ""  # set by the first StopAll: the rest of the cycle sends nothing
+        # The survey invitation (flow/survey.py) a status message carries; '' for most messages.
+        self.invite: Callable[[Request, Status], str] | None = None
 
     def announce(self, due: Due) -> Outcome:
         """Tell the resident about the row's current status, unless the ledger says it was done."""
@@ -127,6 +129,26 @@ class Announcer:
         result = reminded_text(request.notified, number)
         self.ledger.record_outcome(request.ticket, key, request.notified, result, self.stamp)
         return Sent(result) if isinstance(outcome, Sent) else Refused(outcome.reason, result)
+
+    def tell(self, ticket: str, key: str, basis: str, phone: Phone, text: str, kind: str,
+             params: tuple[str, ...], told: str) -> Outcome:
+        """A message outside the status flow (a complaint's answer), once per (ticket, key, basis) like every
+        announcement; Sent carries `told` (or the waiting mark in links mode) for the row's Notifikasi."""
+        prior = self.ledger.outcome(ticket, key, basis)
+        if prior is not None and not prior.startswith(UNCERTAIN):
+            return Sent(prior, fresh=False)
+        request = Request(ticket=ticket, notified=basis)
+        notice = Notice(to=phone, text=text, kind=kind, ticket=ticket, status=key, params=params,
+                        ref=announcement_ref(ticket, key, basis))
+        outcome = self._deliver(request, notice, key)
+        if isinstance(outcome, Sent):
+            outcome = Sent(f"{key} · menunggu dikirim petugas" if self.messenger.confirms_later else told)
+        elif isinstance(outcome, Refused):
+            outcome = Refused(outcome.reason, f"{key} · tidak terkirim: {outcome.reason}")
+        else:
+            return outcome
+        self.ledger.record_outcome(ticket, key, basis, outcome.notified, self.stamp)
+        return outcome
 
     def resend_templates(self) -> None:
         """Messages Meta reported undelivered because the 24-hour window had closed: once, as the template."""
@@ -190,7 +212,12 @@ class Announcer:
             "tautan": self.links.ticket(request.ticket),
             "nomor_surat": unneutralize(request.letter_number),
         }
-        return Notice(to=phone, text=render(self.wording[wording or status], values), kind=kind,
+        invitation = self.invite(request, status) if self.invite and kind == "status" else ""
+        template = self.wording[wording or status]
+        if invitation and "{survei}" not in template:
+            template += "\n\n{survei}"
+        values["survei"] = invitation
+        return Notice(to=phone, text=render(template, values), kind=kind,
                       ticket=request.ticket, status=status.value, params=template_params(values), ref=ref)
 
     def _log(self, ticket: str, kepada: str, kind: str, text: str, result: str, message_id: str) -> None:

@@ -8,11 +8,13 @@ from ..errors import MissingHeader, StoreError
 from ..office import Office
 from ..register.catalog import service_to_dict, services_from_rows
 from ..register.forms import TICKET
-from ..register.model import LAYANAN, PERMOHONAN, PublicStatus, TabSpec
+from ..register.model import LAYANAN, LAYANAN_SURVEI, PERMOHONAN, PublicStatus, TabSpec
 from ..register.stats import DONE
 from ..register.tickets import normalize_ticket
 from ..stores import prepare_register
 from .form_import import find_form_tab
+from .survey import survey_sheet
+from .voice import forget_missing
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ def lookup(office: Office, text: str) -> PublicStatus | None:
 def refresh_catalog(office: Office) -> None:
     """Read Layanan once and keep it for pages (used before the first sync)."""
     table = office.store.read([LAYANAN.name])[LAYANAN.name]
-    services = services_from_rows([v for _, v in table.records(LAYANAN.headers)])
+    services = services_from_rows([v for _, v in table.records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
     office.state.meta.set("services", [service_to_dict(s) for s in services])
 
 
@@ -37,6 +39,7 @@ def prepare(office: Office) -> list[str]:
                             extra=(TabSpec(form, (TICKET,)),) if form else ())
     if form:
         done.insert(0, f"Tab jawaban Google Form ditemukan: {form}.")
+    forget_missing(office)  # the Survei and Pengaduan tabs exist now: read them at the next sync
     refresh_catalog(office)
     return done
 
@@ -55,7 +58,9 @@ def first_start(office: Office) -> None:
 
 
 def rekap(office: Office, year: int, month: int) -> Rekap:
-    """The monthly report, from one read of the register."""
+    """The monthly report, from one read of the register (and one more for its SKM sheet)."""
     table = office.store.read([PERMOHONAN.name])[PERMOHONAN.name]
-    return build_rekap(table, office.state.meta.services(active_only=False), office.state.snapshot.first_seen(DONE),
-                       office.settings.village, year, month)
+    report = build_rekap(table, office.state.meta.services(active_only=False),
+                         office.state.snapshot.first_seen(DONE), office.settings.village, year, month)
+    report.skm = survey_sheet(office, year, month)
+    return report

@@ -18,6 +18,7 @@ from ..office import Office
 from ..register.model import REQUEST_FIELDS, Request
 from ..register.table import CellWrite, RowKey
 from ..register.timed import is_timed
+from .complaints import REPLIES_WAITING
 
 log = logging.getLogger(__name__)
 MARK = "register_mark"  # meta: {"mark": Drive's mark at the end of the last good cycle, "full_read_at": ISO time}
@@ -77,6 +78,8 @@ class ChangeCheck:
             return "no local copy, or the last cycle did not finish"
         if self.office.state.queue.has_pending():
             return "submissions to append"
+        if self.office.state.voice.has_pending() or self.office.state.meta.get(REPLIES_WAITING):
+            return "survey answers or complaints to append, or a complaint's answer to tell"
         if self.office.state.undelivered.waiting():  # a Notifikasi to correct before any reminder runs off it
             return "deliveries WhatsApp reported failed"
         last = datetime.fromisoformat(self.saved["full_read_at"])

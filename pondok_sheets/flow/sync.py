@@ -32,6 +32,7 @@ from ..register.messages import wording_from_rows
 from ..register.model import (
     KIRIM_WA,
     LAYANAN,
+    LAYANAN_SURVEI,
     LOG,
     PERMOHONAN,
     PESAN,
@@ -45,7 +46,7 @@ from ..register.model import (
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import mask_name, unneutralize
-from . import delivery, letters
+from . import delivery, letters, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .change_check import ChangeCheck, copied_requests
 from .form_import import form_tab, import_responses
@@ -127,6 +128,7 @@ class SyncCycle:
         self.since: dict[str, tuple[str, str]] = {}  # read once in `read`: for the settle delay, then the history
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
+        self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
         self.missed: list[CellWrite] = []
         self.check = ChangeCheck(office, now, self.report.warnings)
 
@@ -158,10 +160,10 @@ class SyncCycle:
         form = form_tab(self.office)
         if not self.check.must_read():
             return self._local_reading(specs)
-        tables = self._read_tabs([s.name for s in specs], form)
+        tables = voice.read_tabs(self.office, lambda names: self._read_tabs(names, form), [s.name for s in specs])
         for spec in specs + [LOG]:
             tables[spec.name].require(spec)
-        services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers)])
+        services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
         wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
         self.since = self.state.snapshot.status_since()
         return Reading(tables, read_requests(tables[PERMOHONAN.name]), self._announcer(wording, services),
@@ -207,11 +209,13 @@ class SyncCycle:
             self._amend_log(ticks.log_writes)
         self.letters = letters.draft_letters(self.office, reading.tables, reading.requests, reading.announcer.services,
                                              new_rows, self.now, self._write, self.report.warnings)
+        self.voice = voice.take_in(self.office, reading.tables)
         return new_rows
 
     def announce(self, reading: Reading, new_rows: list[dict[str, str]]) -> None:
         """Tell residents what changed, then fill in the Notifikasi cells the outcomes call for."""
         announcer = reading.announcer
+        voice.prepare_announcer(self.office, announcer, announcer.services)
         new_requests = [plan.request_from_row(row) for row in new_rows]
         copies = plan.repeated_tickets(reading.requests)
         for ticket, rows in copies.items():
@@ -231,6 +235,8 @@ class SyncCycle:
             if announcer.stopped or self.report.sent >= self.max_sends:
                 break
             self._note(request.ticket, announcer.remind(request, number), results)
+        for outcome in voice.announce(self.office, announcer, reading.tables, self.writes, self.now):
+            self.report.count(outcome)
         for row in new_rows:
             row["Notifikasi"] = results.get(row["Tiket"], row.get("Notifikasi", ""))
         for request, header, value in plan.notified_cells(single, results, notes, self.stamp):
@@ -283,6 +289,7 @@ class SyncCycle:
                 self.office.store.append(KIRIM_WA.name, rows)
                 writes_done += 1
                 self.state.links.mark_in_sheet(ids)
+        writes_done += voice.write_back(self.office, self.voice, MAX_WRITES - writes_done)
         if writes_done < MAX_WRITES:
             self._flush_log()
 

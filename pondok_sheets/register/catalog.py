@@ -66,6 +66,7 @@ def service_to_row(service: Service) -> dict[str, str]:
         "Persyaratan": "\n".join(service.requirements), "Lama (hari)": str(service.days),
         "Aktif": "Ya" if service.active else "Tidak", "Formulir": service.form_url,
         "Isian": service.isian or NO_FIELDS, "Kode Surat": service.letter_code, "Format Nomor": service.number_format,
+        "Survei": "Ya" if service.survey else "Tidak",
     }
 
 
@@ -97,6 +98,7 @@ def services_from_rows(rows: list[Mapping[str, str]]) -> list[Service]:
             isian=isian_of(code, row.get("Isian", "")),
             letter_code=str(row.get("Kode Surat", "")).strip(),
             number_format=str(row.get("Format Nomor", "")).strip(),
+            survey=is_yes(row.get("Survei", "Ya")) or not str(row.get("Survei", "")).strip(),
         ))
     return services
 

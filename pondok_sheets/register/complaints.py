@@ -37,6 +37,9 @@ PENGADUAN = TabSpec(
      "Tampilkan", "Diperbarui", "Notifikasi"),
 )
 
+# The list staff edit: one category per row (init-sheet seeds it with DEFAULT_CATEGORIES).
+KATEGORI = TabSpec("Kategori Pengaduan", ("Kategori",))
+
 # What residents complain to a kantor desa about; staff edit the list (a Kategori tab or setting).
 DEFAULT_CATEGORIES = (
     "Pelayanan surat dan administrasi",

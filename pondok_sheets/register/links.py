@@ -40,6 +40,14 @@ class Links:
         """The public status page of a ticket, as residents receive it."""
         return f"{self.base}/tiket/{ticket}"
 
+    def complaints(self) -> str:
+        """The complaints and suggestions page (pengaduan)."""
+        return f"{self.base}/pengaduan"
+
+    def survey(self) -> str:
+        """The counter's survey page, where a walk-in types or scans a ticket."""
+        return f"{self.base}/survei"
+
     def form(self, service: Service) -> str:
         """Where a service is applied for: its Google Form (service pre-filled) or the web form."""
         return prefilled(service.form_url, service.name) if service.form_url else f"{self.base}/ajukan/{service.code}"

@@ -111,6 +111,11 @@ def _fields(isian: str) -> tuple[tuple[Field, ...], tuple[str, ...]]:
         return parse_fields(isian), ()
     except FieldSpecError as error:
         return (), tuple(error.problems)
+    survey: bool = True  # the Layanan column Survei: Tidak turns the survey invitation off for this service
+
+
+# Optional Layanan column (issue 15): an office that upgrades without init-sheet reads every service as Ya.
+LAYANAN_SURVEI = TabSpec("Layanan", ("Survei",))
 
 
 @dataclass(frozen=True)

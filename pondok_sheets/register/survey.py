@@ -74,8 +74,9 @@ OCCUPATIONS = ("PNS", "TNI", "POLRI", "Swasta", "Wirausaha", "Lainnya")
 AGE_BANDS = ("Di bawah 20", "20–29", "30–39", "40–49", "50–59", "60 ke atas")
 
 # Placeholders as in the Pesan tab: {desa} {layanan} {tiket} {tautan}.
-INVITATION = ("Terima kasih telah menggunakan layanan {layanan} Kantor Desa {desa}. Bantu kami menjadi "
-              "lebih baik: isi survei kepuasan (9 pertanyaan, 2 menit, tanpa nama) di {tautan}")
+# It follows the Selesai message, which already thanks the resident.
+INVITATION = ("Bantu Kantor Desa {desa} menjadi lebih baik: isi survei kepuasan layanan {layanan} "
+              "(9 pertanyaan, 2 menit, tanpa nama) di {tautan}")
 ALREADY_ANSWERED = "Survei untuk permohonan ini sudah diisi, terima kasih."
 THANKS = "Terima kasih, jawaban survei Anda sudah kami terima."
 

@@ -18,6 +18,7 @@ from .queue import IntakeQueue, QueuedRequest
 from .register_copy import RegisterCopy
 from .snapshot import JobClock, Meta, Snapshot
 from .undelivered import Undelivered
+from .voice import VoiceBook
 from .whatsapp import (
     ChatBook,
     ContactBook,
@@ -59,6 +60,7 @@ class State:
         self.sent = SentLog(self.db)
         self.links = LinkQueue(self.db)
         self.letters = LetterBook(self.db)
+        self.voice = VoiceBook(self.db)  # survey answers and complaints (issue 15)
 
     def purge(self, now: datetime) -> None:
         """Drop personal data past its keeping time."""

@@ -79,7 +79,17 @@ CREATE INDEX wa_replies_ref ON wa_replies (ref);
 CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, at TEXT NOT NULL,
     PRIMARY KEY (book, key))
 """,
-    # 5: letters given (issue 14), for /verifikasi without Google and so no number is given twice.
+    # 5: the residents' voice (issue 15): survey answers and complaints waiting for their tab, the keys
+    # each tab held at the last sync, complaints' public faces, and when each was first seen answered.
+    """
+    CREATE TABLE voice_queue (tab TEXT NOT NULL, key TEXT NOT NULL, row TEXT, created_at TEXT NOT NULL,
+        flushed_at TEXT, PRIMARY KEY (tab, key));
+    CREATE TABLE voice_seen (tab TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (tab, key));
+    CREATE TABLE complaints_public (ticket TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE complaint_answers (ticket TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (ticket, status))
+    """,
+    # 6: letters given (issue 14), for /verifikasi without Google and so no number is given twice.
     """CREATE TABLE IF NOT EXISTS letters (
         code TEXT PRIMARY KEY, ticket TEXT NOT NULL, number TEXT NOT NULL, service TEXT NOT NULL,
         issued TEXT NOT NULL, name TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)""",

@@ -18,7 +18,7 @@ def site_targets() -> dict[str, qr.QrTarget]:
 
 @bp.get("/qr/<name>.<ext>")
 def code(name: str, ext: str) -> Response:
-    """A QR code: a service's code (its form), `beranda`, `cek` or `wa`, as .svg or .png."""
+    """A QR code: a service's code (its form), `beranda`, `cek`, `wa`, `pengaduan` or `survei`, as .svg or .png."""
     target = site_targets().get(name.casefold())
     if target is None or ext not in ("svg", "png"):
         abort(404, description="Kode QR itu tidak ada.")

@@ -196,7 +196,8 @@ class Chat:
         lines = "\n".join(f"{i}. {s.name}" for i, s in enumerate(services, start=1))
         text = (f"Halo! Ini layanan WhatsApp Kantor Desa {self.village}.\n"
                 f"Balas dengan nomor layanan untuk mengajukan surat:\n{lines}\n\n"
-                "Untuk cek status, ketik: CEK <nomor tiket>\nKetik BATAL kapan saja untuk membatalkan.")
+                "Untuk cek status, ketik: CEK <nomor tiket>\nKetik BATAL kapan saja untuk membatalkan.\n"
+                f"Pengaduan dan saran (boleh tanpa nama): {self.links.complaints()}")
         return text, tuple((f"layanan:{s.code}", s.name) for s in services)
 
     def _summary(self, data: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
