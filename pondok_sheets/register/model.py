@@ -93,6 +93,7 @@ class Service:
     isian: str = ""  # the Isian cell as staff wrote it (see register/fields.py); "" for none
     letter_code: str = ""  # Kode Surat: the classification code in the letter number ("" → 470)
     number_format: str = ""  # Format Nomor ("" → PONDOK_LETTER_FORMAT)
+    survey: bool = True  # the Layanan column Survei: Tidak turns the survey invitation off for this service
 
     @property
     def fields(self) -> tuple["Field", ...]:
@@ -111,7 +112,6 @@ def _fields(isian: str) -> tuple[tuple[Field, ...], tuple[str, ...]]:
         return parse_fields(isian), ()
     except FieldSpecError as error:
         return (), tuple(error.problems)
-    survey: bool = True  # the Layanan column Survei: Tidak turns the survey invitation off for this service
 
 
 # Optional Layanan column (issue 15): an office that upgrades without init-sheet reads every service as Ya.
