@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..office import Office
+from ..register import plan
 from ..register.complaints import (
     DEFAULT_CATEGORIES,
     KATEGORI,
@@ -108,9 +109,7 @@ def take_in(office: Office, table: Table, kategori: Table | None) -> list[dict[s
     if kategori is not None:
         names = categories_from(cells["Kategori"] for _, cells in kategori.records(KATEGORI.headers))
         office.state.meta.set(CATEGORIES_KEY, list(names))
-    landed, rows = [], []
-    for key, row in office.state.voice.pending(PENGADUAN.name):
-        (landed if key in present else rows).append(key if key in present else row)
+    landed, rows = plan.new_rows(office.state.voice.pending(PENGADUAN.name), present)
     office.state.voice.mark_flushed(PENGADUAN.name, landed, format_stamp(office.now()))
     return rows
 

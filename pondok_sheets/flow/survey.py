@@ -16,6 +16,7 @@ from ..config import ensure_secret_key
 from ..documents.skm_sheet import skm_rows
 from ..errors import InvalidInput, StoreError
 from ..office import Office
+from ..register import plan
 from ..register.catalog import find_service, service_name
 from ..register.messages import render
 from ..register.model import FINISHED, PublicStatus, Request, Service, Status
@@ -103,9 +104,7 @@ def take_in(office: Office, table: Table) -> list[dict[str, str]]:
     present = {cells["Tiket (hash)"] for _, cells in records if cells.get("Tiket (hash)")}
     office.state.voice.save_seen(SURVEI.name, present)
     office.state.meta.set(ANSWERS_KEY, [cells for _, cells in records])
-    landed, rows = [], []
-    for key, row in office.state.voice.pending(SURVEI.name):
-        (landed if key in present else rows).append(key if key in present else row)
+    landed, rows = plan.new_rows(office.state.voice.pending(SURVEI.name), present)
     office.state.voice.mark_flushed(SURVEI.name, landed, format_stamp(office.now()))
     return rows
 
