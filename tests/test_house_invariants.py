@@ -31,12 +31,12 @@ def wa_api():
         yield api
 
 
-def cloud_app(settings, wa_api, **overrides):
+def cloud_app(settings, wa_api, clock=None, **overrides):
     """The app with the Cloud API messenger pointed at the fake Graph API."""
     app = create_app(dataclasses.replace(settings, **{
         "wa_provider": "cloud", "wa_token": wa_api.token, "wa_phone_number_id": wa_api.phone_number_id,
         "wa_app_secret": wa_api.app_secret, "wa_verify_token": "kata-rahasia", "wa_api_url": wa_api.base_url,
-        "wa_template": "status_permohonan", **overrides}), {"TESTING": True})
+        "wa_template": "status_permohonan", **overrides}), {"TESTING": True}, clock=clock)
     app.extensions["pondok"].messenger.client.sleep = lambda seconds: None
     return app
 
@@ -286,10 +286,10 @@ def test_every_path_that_writes_to_log_masks_the_number(settings, wa_api, staff,
 
 
 @pytest.mark.parametrize("store_kind", ["local"])
-def test_after_the_keeping_time_local_state_holds_no_nik_number_or_chat_text(settings, wa_api, store_kind):
-    app = cloud_app(settings, wa_api)
+def test_after_the_keeping_time_local_state_holds_no_nik_number_or_chat_text(settings, wa_api, clock, store_kind):
+    app = cloud_app(settings, wa_api, clock)
     office = app.extensions["pondok"]
-    now = at("2026-11-27 09:00")
+    now = clock.moment = at("2026-11-27 09:00")  # the chat's replies are stamped on the same day
     submit(office, "SKD", {**VALID, "wa": RESIDENT_LOCAL}, Channel.FORM, now)
     stamp = int(now.timestamp())
     for i, text in enumerate(["halo", "1", "Rahmat Hidayat", "3201010203850002"]):  # a chat half-way a filing
