@@ -4,6 +4,9 @@ A template uses Jinja placeholders (`{{ nama }}`, `{% if dusun %}…{% endif %}`
 write them in Word. The QR image goes where the template says `{{ qr_verifikasi }}`.
 A template that would print a blank or a raw `{{ … }}` is refused with a message
 naming the problem, so a broken letter never leaves the office.
+
+docxtpl, python-docx and qrcode load on first use, not on import: most syncs draft no letter,
+and a cron `sync` should not pay a tenth of a second to import them (issue 16).
 """
 from __future__ import annotations
 
@@ -16,14 +19,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qrcode
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
 
 from pondok_sheets.register.dates import long_date
 from pondok_sheets.register.fields import Field
+
+if TYPE_CHECKING:  # a third-party type, for annotations only
+    from docxtpl import DocxTemplate
 
 BUILTIN_TEMPLATES = Path(__file__).with_name("letter_templates")
 BASE_PLACEHOLDERS = ("nama", "nik", "nomor_surat", "tanggal_surat", "kabupaten", "kecamatan", "desa",
@@ -68,6 +72,8 @@ def builtin_template(code: str) -> Path:
 
 
 def _load(template: Path | bytes) -> DocxTemplate:
+    from docxtpl import DocxTemplate
+
     data = template if isinstance(template, bytes) else Path(template).read_bytes()
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LetterTemplateError("Templat surat bukan berkas .docx (simpan dari Word sebagai .docx).")
@@ -136,6 +142,8 @@ def check_template(template: Path | bytes, fields: Iterable[Field] = ()) -> list
 
 def qr_png(text: str) -> bytes:
     """A QR code of `text` as PNG bytes, with the quiet zone scanners need."""
+    import qrcode
+
     image = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -144,6 +152,9 @@ def qr_png(text: str) -> bytes:
 
 def render_letter(template: Path | bytes, context: Mapping[str, object], verify_url: str) -> bytes:
     """The finished letter as .docx bytes; raises LetterTemplateError rather than print a broken one."""
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
     document = _load(template)
     unknown = _unknown_names(document, set(context) | {"qr_verifikasi"})
     if unknown:

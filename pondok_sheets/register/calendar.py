@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=16)
 def _holidays(year: int) -> frozenset[date]:
+    import holidays  # loaded on first use: most syncs count no working days (issue 16)
+
     return frozenset(holidays.country_holidays("ID", years=year))
 
 
