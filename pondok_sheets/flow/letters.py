@@ -9,7 +9,7 @@ come from the one read, the cells go out in the one batched write.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -110,8 +110,10 @@ def issued_date(link_cell: str) -> date | None:
     """The letter's date as its Surat cell records it (unsigned here: the register is the office's own)."""
     token = link_cell.strip().rsplit("/", 1)[-1]
     day = token.split(".", 1)[0].partition(DATE_MARK)[2]
+    if len(day) != 8 or not day.isdigit():  # by hand, not strptime: every letter of the register, every sync
+        return None
     try:
-        return datetime.strptime(day, "%Y%m%d").date()
+        return date(int(day[:4]), int(day[4:6]), int(day[6:]))
     except ValueError:
         return None
 
@@ -121,13 +123,18 @@ def _code(secret: str, ticket: str, number: str) -> str:
     return verification_code(secret, ticket, number)  # HMAC per letter per sync adds up at 50,000 rows
 
 
-def record_of(office: Office, request: Request, services: Iterable[Service]) -> LetterRecord:
-    """What /verifikasi may show of a letter: never the NIK, the phone or the Rincian."""
+def record_of(office: Office, request: Request, services: Iterable[Service],
+              known_codes: Mapping[tuple[str, str], str] | None = None) -> LetterRecord:
+    """What /verifikasi may show of a letter: never the NIK, the phone or the Rincian.
+
+    `known_codes` are the codes already kept for (ticket, number): a code never changes for a
+    letter, so a sync computes the HMAC only for letters it has not seen before.
+    """
     number = unneutralize(request.letter_number)
     issued = issued_date(request.letter_link)
     service = find_service(list(services), request.service)
-    return LetterRecord(_code(_secret(office), request.ticket, number),
-                        request.ticket, number, service.name if service else request.service,
+    code = (known_codes or {}).get((request.ticket, number)) or _code(_secret(office), request.ticket, number)
+    return LetterRecord(code, request.ticket, number, service.name if service else request.service,
                         long_date(issued) if issued else "", mask_name(unneutralize(request.name)),
                         Status.parse(request.status) == Status.DITOLAK)
 
@@ -196,7 +203,8 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
             if row.get("Rincian"):
                 row["Keterangan"] = "\n".join(filter(None, (row.get("Keterangan", ""), row.pop("Rincian"))))
             row.pop("Rincian", None)
-    office.state.letters.save(record_of(office, r, services) for r in requests if r.ticket and r.letter_number)
+    known = office.state.letters.codes()
+    office.state.letters.save(record_of(office, r, services, known) for r in requests if r.ticket and r.letter_number)
     drafting = Drafting()
     due = [r for r in requests if is_due(r, office.settings.letter_status)]
     if not due:

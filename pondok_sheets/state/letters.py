@@ -48,6 +48,11 @@ class LetterBook:
             row = db.execute("SELECT * FROM letters WHERE code = ?", (code,)).fetchone()
         return LetterRecord(*row[:6], bool(row[6])) if row else None
 
+    def codes(self) -> dict[tuple[str, str], str]:
+        """The verification code kept for each (ticket, number)."""
+        with self.db.connect() as db:
+            return {(ticket, number): code for code, ticket, number in db.execute("SELECT code, ticket, number FROM letters")}
+
     def numbers(self) -> list[str]:
         """Every letter number ever seen, so none is given again."""
         with self.db.connect() as db:
