@@ -37,7 +37,8 @@ class Table:
     def __init__(self, name: str, grid: Sequence[Sequence[str]]):
         self.name = name
         self.headers = [str(h).strip() for h in grid[0]] if grid else []
-        self.rows = [list(r) for r in grid[1:]]
+        # A read's fresh lists are kept as they are (a copy of 50,000 rows costs ~10 MB); other rows are copied.
+        self.rows = [r if type(r) is list else list(r) for r in grid[1:]]
         self._index = {header_key(h): i for i, h in reversed(list(enumerate(self.headers))) if h}
 
     def column(self, header: str) -> int | None:

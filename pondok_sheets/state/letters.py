@@ -33,14 +33,17 @@ class LetterBook:
 
     def save(self, letters: Iterable[LetterRecord]) -> None:
         """Add or refresh letters (a revoked flag or a date staff corrected)."""
-        rows = [(r.code, r.ticket, r.number, r.service, r.issued, r.name, int(r.revoked)) for r in letters]
-        if not rows:
-            return
+        rows = ((r.code, r.ticket, r.number, r.service, r.issued, r.name, int(r.revoked)) for r in letters)
         with self.db.connect() as db:
-            # Every sync offers every letter: write only what changed, so an idle sync stays cheap.
-            known = set(db.execute("SELECT * FROM letters").fetchall())
-            db.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [row for row in rows if row not in known])
+            # Every sync offers every letter, streamed (50,000 rows never sit in memory at once); a letter
+            # already kept as it is is left alone, so the page it lives on is not rewritten.
+            db.executemany("""INSERT INTO letters VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (code) DO UPDATE SET ticket = excluded.ticket, number = excluded.number,
+                    service = excluded.service, issued = excluded.issued, name = excluded.name,
+                    revoked = excluded.revoked
+                WHERE (ticket, number, service, issued, name, revoked) IS NOT
+                      (excluded.ticket, excluded.number, excluded.service, excluded.issued, excluded.name,
+                       excluded.revoked)""", rows)
 
     def find(self, code: str) -> LetterRecord | None:
         """The letter with this verification code, or None."""
