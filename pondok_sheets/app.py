@@ -1,4 +1,5 @@
-"""The app factory: settings, the Office, the inbox worker, the pages, the limits, the error pages."""
+"""The app factory: settings, the Office, the inbox worker, the pages, the limits, the error pages;
+and the app a plain WSGI server runs (`create_wsgi_app`), which flushes submissions itself."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
 from .web import errors, headers, letters, pages, printed, tasks, transparency, voice, webhook
+from .web.after_response import FlushAfterResponse
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None,
@@ -48,6 +50,15 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     limit_requests(app)
     errors.register(app)
     headers.register(app)
+    return app
+
+
+def create_wsgi_app(settings: Settings | None = None) -> Flask:
+    """The app for gunicorn, waitress-serve and uWSGI (`main:app`): no scheduler runs there, so a submission
+    is flushed by the request that queued it, once its answer is out. `serve` uses `create_app` and its
+    scheduler instead."""
+    app = create_app(settings)
+    app.wsgi_app = FlushAfterResponse(app.wsgi_app, app.extensions["pondok"])  # type: ignore[method-assign]
     return app
 
 

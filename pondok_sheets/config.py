@@ -43,6 +43,7 @@ class Settings:
     sync_minutes: int = 2
     settle_minutes: int = 3
     full_read_minutes: int = 15  # the safety net: a full read at least this often, whatever Drive says
+    run_seconds: int = 25  # every run (tick, /tasks/tick, a flush) ends by then, Google answering or not
     office_hours: str = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00"
     office_wa: Phone | None = None  # the office's WhatsApp number, for the chat button and its QR code
     proxy_hops: int = 1  # reverse proxies in front (free hosts have one): where the client's IP comes from
@@ -229,6 +230,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_SYNC_MINUTES": ("sync_minutes", _int(1)),
     "PONDOK_SETTLE_MINUTES": ("settle_minutes", _int(0)),
     "PONDOK_FULL_READ_MINUTES": ("full_read_minutes", _int(1)),
+    "PONDOK_RUN_SECONDS": ("run_seconds", _int(1)),
     "PONDOK_OFFICE_HOURS": ("office_hours", _text),
     "PONDOK_OFFICE_WA": ("office_wa", _phone),
     "PONDOK_PROXY_HOPS": ("proxy_hops", _int(0)),

@@ -54,7 +54,7 @@ def sync(wait: int) -> None:
         raise StaffError(f"Sinkron lain masih berjalan setelah {wait} detik; sinkron ini tidak dijalankan. "
                          "Coba lagi sebentar lagi.", 3)
     click.echo(summary)
-    if summary.startswith("GAGAL"):
+    if "GAGAL" in summary:
         raise click.exceptions.Exit(1)
 
 

@@ -134,6 +134,8 @@ class CloudApiMessenger(Messenger):
             return MessengerError("WhatsApp tidak menjawab; dipastikan dari laporan WhatsApp sebelum dikirim ulang",
                                   uncertain=True)
         if error.kind == "retry":
+            if error.http_status == 0:  # nothing reached Meta (refused connection, the run's deadline)
+                return MessengerError(f"{error.message}; dicoba lagi")
             return MessengerError(f"WhatsApp sedang sibuk ({error.code}); dicoba lagi")
         if error.kind == "window":
             return MessengerError(window_reason or "di luar jendela 24 jam dan PONDOK_WA_TEMPLATE belum diatur",
