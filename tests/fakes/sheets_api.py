@@ -2631,6 +2631,12 @@ class FakeSheetsAPI(LocalServer):
         with self._lock:
             self._hang_rules.append(_HangRule(n, seconds, after, frozenset(kinds)))
 
+    def stop_hanging(self) -> None:
+        """Google answers again: forget every ``hang_next`` rule not used up yet. Requests
+        already held stay held until their sleep or stop() ends (their clients gave up)."""
+        with self._lock:
+            self._hang_rules.clear()
+
     def before_request(self, callback: Callable[[RequestRecord], None] | None) -> None:
         """Call ``callback(record)`` before each Sheets or Drive request is handled
         (after authentication and deny_access, before fault injection), in the
