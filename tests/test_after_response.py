@@ -54,8 +54,7 @@ def test_a_submission_arriving_during_a_flush_is_taken_in_by_that_flush(sheets_a
 
     def second_resident(record) -> None:
         # Another worker files a request while this flush writes to the register (its queue read is over);
-        # that worker's own flush
-        # finds the lock held and leaves it to this one.
+        # that worker's own flush finds the lock held and leaves it to this one.
         if record.kind == "write" and not arrived:
             arrived.append(submit(office, "SKD", OTHER, Channel.FORM))
 
