@@ -51,6 +51,10 @@ class Wakeup:
         for listener in list(self._listeners):
             listener()
 
+    def has_arrived(self) -> bool:
+        """True if a submission arrived in this thread since the last `take` (kept for `take`)."""
+        return getattr(self._noted, "arrived", False)
+
     def take(self) -> bool:
         """True if a submission arrived in this thread since the last `take`; forgets it."""
         arrived = getattr(self._noted, "arrived", False)

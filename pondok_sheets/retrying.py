@@ -78,7 +78,7 @@ def jittered(backoff: float) -> Callable[[RetryCallState], float]:
 
 def bounded_retry(what: str, attempts: int, backoff: float, worth_retrying: Callable[[BaseException], bool],
                   sleep: Callable[[float], None] = time.sleep) -> Retrying:
-    """A tenacity loop: at most `attempts` tries, none after the run's deadline, the last failure re-raised as it was."""
+    """A tenacity loop: at most `attempts` tries, none past the run's deadline, the last failure re-raised."""
     def note(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         log.warning("%s failed (%s, attempt %d/%d); retrying", what, _describe(error), state.attempt_number, attempts)

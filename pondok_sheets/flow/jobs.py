@@ -62,7 +62,7 @@ class TickResult:
 def deadline_line(seconds: int, late: list[str]) -> str:
     """What staff read when a run met its deadline: nothing is lost, the next run goes on."""
     waiting = f" {', '.join(late)} dijalankan pada tick berikutnya;" if late else ""
-    return (f"Batas waktu {seconds} detik (PONDOK_RUN_SECONDS) habis karena Google tidak menjawab tepat waktu;"
+    return (f"Batas waktu {seconds} detik (PONDOK_RUN_SECONDS) habis karena Google atau WhatsApp lambat menjawab;"
             f"{waiting} pekerjaan yang belum selesai tetap antre, tidak ada yang hilang.")
 
 
@@ -175,7 +175,7 @@ def flush_now(office: Office, now: datetime, seconds: float | None = None) -> st
     is released, a flush that went well looks again: what was queued meanwhile is synced by one more
     flush (taking the lock again), not left for the next tick.
     """
-    from ..retrying import run_deadline
+    from ..retrying import run_deadline  # tenacity only once a run starts: an idle tick stays small
 
     limit = office.settings.run_seconds if seconds is None else min(seconds, office.settings.run_seconds)
     texts: list[str] = []
@@ -210,7 +210,7 @@ def run_due(office: Office, now: datetime, simulated: bool = False, max_sends: i
     `simulated` (tick --at) keeps its own record of job runs, so a dry run at another time
     never makes real time skip a digest.
     """
-    from ..retrying import run_deadline
+    from ..retrying import run_deadline  # tenacity only once a run starts: an idle tick stays small
 
     result = TickResult(seconds=office.settings.run_seconds)
     with run_lock(office) as held, run_deadline(result.seconds) as deadline:

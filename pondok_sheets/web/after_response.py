@@ -6,6 +6,12 @@ it has sent the body, so the flush runs there: the resident has the answer alrea
 WhatsApp confirmation goes out seconds later. It is bounded twice: it never waits for the run lock
 (a tick or another worker's flush that holds it takes the submission in), and it ends within
 AFTER_RESPONSE_SECONDS, Google answering or not.
+
+Until the flush ends, the worker keeps that connection. uWSGI's router closes it only then, so
+under uWSGI the answer asks the browser not to reuse it (`Connection: close`) and the redirect to
+the receipt page goes to another worker at once. waitress refuses that header from an app (PEP
+3333) and reads the next request on the connection only after the flush: there the receipt page
+follows the flush (about a second while Google answers, at most AFTER_RESPONSE_SECONDS).
 """
 from __future__ import annotations
 
@@ -34,7 +40,14 @@ class FlushAfterResponse:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         wakeup = self.office.wakeup
         wakeup.take()  # forget what this thread noted outside a request (an inbox thread, a test)
-        body = self.app(environ, start_response)
+
+        def respond(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            # Only uWSGI takes a hop-by-hop header from the app (waitress and wsgiref refuse it, PEP 3333).
+            if wakeup.has_arrived() and "uwsgi.version" in environ:
+                headers = [*[(k, v) for k, v in headers if k.lower() != "connection"], ("Connection", "close")]
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, respond)
         queued = wakeup.take()
         # A POST may also queue work while its response closes (the chat, handled after Meta's answer).
         if not queued and environ.get("REQUEST_METHOD") != "POST":
