@@ -44,7 +44,9 @@ def run_deadline(seconds: float) -> Iterator[Deadline]:
     """Every HTTP call made inside this block ends by `seconds` from now (an outer, earlier deadline wins)."""
     deadline = Deadline(seconds)
     outer = _ends_at.get()
-    token = _ends_at.set(deadline.ends_at if outer is None else min(outer, deadline.ends_at))
+    if outer is not None:
+        deadline.ends_at = min(outer, deadline.ends_at)
+    token = _ends_at.set(deadline.ends_at)
     try:
         yield deadline
     finally:
