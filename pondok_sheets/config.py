@@ -42,6 +42,7 @@ class Settings:
     digest_at: time = time(7, 30)
     sync_minutes: int = 2
     settle_minutes: int = 3
+    uncertain_minutes: int = 15  # a send whose outcome is unknown (time-out, crash) waits this long for WhatsApp
     full_read_minutes: int = 15  # the safety net: a full read at least this often, whatever Drive says
     office_hours: str = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00"
     office_wa: Phone | None = None  # the office's WhatsApp number, for the chat button and its QR code
@@ -228,6 +229,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_DIGEST_AT": ("digest_at", _clock),
     "PONDOK_SYNC_MINUTES": ("sync_minutes", _int(1)),
     "PONDOK_SETTLE_MINUTES": ("settle_minutes", _int(0)),
+    "PONDOK_UNCERTAIN_MINUTES": ("uncertain_minutes", _int(0)),
     "PONDOK_FULL_READ_MINUTES": ("full_read_minutes", _int(1)),
     "PONDOK_OFFICE_HOURS": ("office_hours", _text),
     "PONDOK_OFFICE_WA": ("office_wa", _phone),

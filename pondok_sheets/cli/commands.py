@@ -13,6 +13,7 @@ from ..register.model import KIRIM_WA, Status
 from ..register.table import CellWrite, RowKey
 from ..register.tickets import normalize_ticket
 from .group import StaffError, cli, office
+from .stopping import end_server_loop, stop_on_signals, stopped_line
 
 
 @cli.command()
@@ -30,10 +31,14 @@ def serve(host: str, port: int, threads: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = start_scheduler(office())
     click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads)
-    finally:
-        scheduler.shutdown(wait=False)
+    with stop_on_signals(office(), then=end_server_loop):
+        try:
+            waitress_serve(app, host=host, port=port, threads=threads)
+        finally:
+            # On a stop request the running sync sees it, finishes its send and writes back: wait for it.
+            scheduler.shutdown(wait=office().stopping.is_requested())
+    if office().stopping.is_requested():
+        click.echo(stopped_line(office()))
 
 
 @cli.command()

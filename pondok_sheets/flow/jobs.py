@@ -36,6 +36,7 @@ class TickResult:
     skipped: list[str] = field(default_factory=list)
     locked: bool = False
     ok: bool = True
+    halted: list[str] = field(default_factory=list)  # not started: the process was asked to stop
 
     def as_json(self) -> dict[str, object]:
         """The summary `/tasks/tick` answers."""
@@ -46,7 +47,8 @@ class TickResult:
         if self.locked:
             return ["Tick lain sedang berjalan; tidak ada yang dikerjakan."]
         return [f"{name}: {text}" for name, text in self.ran.items()] + \
-               [f"{name}: belum waktunya" for name in self.skipped]
+               [f"{name}: belum waktunya" for name in self.skipped] + \
+               [f"{name}: tidak dijalankan, layanan diminta berhenti" for name in self.halted]
 
 
 @contextmanager
@@ -176,6 +178,9 @@ def run_due(office: Office, now: datetime, simulated: bool = False, max_sends: i
             return result
         clock = "simulasi" if simulated else "nyata"
         for job in JOBS:
+            if office.stopping.is_requested():
+                result.halted.append(job.name)
+                continue
             last = office.state.jobs.last_run(job.name, clock)
             if not job.is_due(office, now, last):
                 result.skipped.append(job.name)

@@ -65,7 +65,7 @@ class CloudApiMessenger(Messenger):
             except GraphError as again:
                 raise self.explain(again) from None
         self.sent.record_cloud_message(SentMessage(message_id, notice.ticket, notice.status, notice.kind, phone, notice.text,
-                                        notice.params, "template" if as_template else "text"), now)
+                                        notice.params, "template" if as_template else "text"), now, notice.ref)
         return message_id
 
     def resend_as_template(self, sent: SentMessage, now: datetime) -> str:

@@ -179,6 +179,21 @@ class GoogleStore(TableStore):
             raise StoreError(f"Baris baru di tab {tab} tertulis mulai kolom {start}, bukan "
                              f"{column_letter(first)}. Periksa kolom kosong di kiri tabel.", permanent=True)
 
+    def column_values(self, tab: str, header: str) -> list[str]:
+        """One column, found under its header as the last read saw it, re-read with every header row (one
+        request, so an append right after needs no header read of its own)."""
+        self._headers.setdefault(tab, [])
+        index = Table(tab, [self._headers[tab]]).column(header)
+        if index is None:
+            self._refresh_headers()
+            index = Table(tab, [self._headers[tab]]).column(header)
+            if index is None:
+                raise MissingHeader(tab, header)
+        column = self._refresh_headers({tab: [index]})[f"{tab}:{index}"]
+        if Table(tab, [self._headers[tab]]).column(header) != index:
+            raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; dicoba lagi pada sinkron berikutnya.")
+        return [cell_text(row[0], header) if row else "" for row in column[1:]]
+
     def update_many(self, writes: Mapping[str, Sequence[CellWrite]]) -> list[CellWrite]:
         writes = {tab: list(w) for tab, w in writes.items() if w}
         if not writes:
