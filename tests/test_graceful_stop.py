@@ -8,7 +8,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -78,7 +77,12 @@ def _report_as_meta(app, wa_api: FakeGraphAPI, message) -> None:
                                         phone_number_id=wa_api.phone_number_id)
     update["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = \
         message.json["biz_opaque_callback_data"]
-    body = json.dumps(update).encode()
+    _post(app, wa_api, update)
+
+
+def _post(app, wa_api: FakeGraphAPI, payload: dict) -> None:
+    """POST a webhook signed as Meta signs it, and wait until the app has handled it."""
+    body = json.dumps(payload).encode()
     answer = app.test_client().post("/webhook/whatsapp", data=body, buffered=True, headers={
         "Content-Type": "application/json", "X-Hub-Signature-256": wa_api.sign(body)})
     assert answer.status_code == 200
@@ -90,7 +94,6 @@ def _notified(env: dict[str, str], ticket: str) -> str:
 
 
 def test_sigterm_while_meta_holds_its_answer_finishes_that_send_and_nothing_goes_twice_20_times(wa_api, tmp_path):
-    started = time.monotonic()
     for round_ in range(ROUNDS):
         env = cloud_env(wa_api, tmp_path / f"r{round_}" / "data")
         (ticket,) = _ready_to_announce(env)
@@ -110,11 +113,9 @@ def test_sigterm_while_meta_holds_its_answer_finishes_that_send_and_nothing_goes
         assert report.ok and report.sent == 0
         assert len(_ready_messages(wa_api, ticket)) == 1
         assert "Traceback" not in output
-    assert time.monotonic() - started < 60
 
 
 def test_kill_9_after_meta_accepted_waits_for_whatsapps_report_and_nothing_goes_twice_20_times(wa_api, tmp_path):
-    started = time.monotonic()
     for round_ in range(ROUNDS):
         env = cloud_env(wa_api, tmp_path / f"r{round_}" / "data")
         (ticket,) = _ready_to_announce(env)
@@ -140,7 +141,6 @@ def test_kill_9_after_meta_accepted_waits_for_whatsapps_report_and_nothing_goes_
         log_rows = LocalStaff(Path(env["PONDOK_DATA_DIR"]) / "register.sqlite3").rows("Log")
         assert [r["Hasil"] for r in log_rows if r["ID Pesan"] == message.message_id] == \
             ["terkirim (dipastikan dari laporan WhatsApp)"]
-    assert time.monotonic() - started < 60
 
 
 def test_a_send_killed_before_meta_took_it_goes_once_after_the_configured_wait(wa_api, tmp_path):
@@ -187,6 +187,32 @@ def test_sigterm_to_serve_finishes_the_send_in_hand_takes_no_new_one_and_says_so
     office = _office(env).extensions["pondok"]
     assert sync(office).sent == 2  # the rest go when the service runs again
     assert [len(_ready_messages(wa_api, t)) for t in tickets] == [1, 1, 1]
+
+
+def test_kill_9_during_the_template_resend_after_131047_sends_no_second_template(wa_api, tmp_path):
+    env = cloud_env(wa_api, tmp_path / "data")
+    app = _office(env)
+    office = app.extensions["pondok"]
+    _post(app, wa_api, FakeGraphAPI.inbound_text(RESIDENT, "halo", phone_number_id=wa_api.phone_number_id))
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    wa_api.fail_for(RESIDENT, 131047, asynchronous=True)  # Meta takes the free text, then reports it failed
+    sync(office)
+    (text,) = [m for m in wa_api.sent if m.type == "text" and ticket in (m.text or "")]
+    _post(app, wa_api, FakeGraphAPI.status_update(text.message_id, "failed", RESIDENT, error_code=131047,
+                                                  phone_number_id=wa_api.phone_number_id))
+    since = len(wa_api.requests)
+    wa_api.hang_next(1, seconds=60, after=True)  # the template is accepted; its answer never comes back
+    tick = _tick(env)
+    wait_until(lambda: _held_after_acceptance(wa_api, since), 20)
+    tick.kill()
+    tick.communicate(timeout=10)
+
+    office = _office(env).extensions["pondok"]
+    sync(office)
+    sync(office)
+    templates = [m for m in wa_api.sent if m.type == "template" and ticket in m.parameters]
+    assert len(templates) == 1  # at most once: a resend in doubt is never repeated
+    wa_api.clear_fail_for(RESIDENT)
 
 
 def test_the_wait_for_an_uncertain_send_is_a_setting():

@@ -164,11 +164,17 @@ class Announcer:
         for sent in self.sent.due_resends():
             if self.stopped or self.halted():
                 return
+            self.sent.mark_resending(sent.message_id)  # the intent: a resend in doubt is never repeated
             try:
                 message_id = self.messenger.resend_as_template(sent, self.now)
             except MessengerError as error:
+                if error.uncertain:  # it may have gone out: at most once, so it is not tried again
+                    self._log(sent.ticket, mask_phone(sent.phone), sent.kind, sent.text,
+                              f"tidak pasti terkirim ulang: {error.reason}", "")
+                    continue
                 if not error.permanent:
                     self.stopped = error.reason if error.stop_all else ""
+                    self.sent.mark_resend_due(sent.message_id)
                     continue  # still due: tried again next cycle
                 result, message_id = f"gagal: {error.reason}", ""
             else:

@@ -194,6 +194,17 @@ class SentLog:
         with self.db.connect() as db:
             db.execute("UPDATE wa_sent SET resend_due = 2 WHERE message_id = ?", (message_id,))
 
+    def mark_resending(self, message_id: str) -> None:
+        """The template resend is about to leave: until its outcome is known it is never tried again, so a
+        process killed mid-send sends no second template (at most once; `resend_due` 3)."""
+        with self.db.connect() as db:
+            db.execute("UPDATE wa_sent SET resend_due = 3 WHERE message_id = ? AND resend_due = 1", (message_id,))
+
+    def mark_resend_due(self, message_id: str) -> None:
+        """Meta refused the resend before sending anything (busy): it is due again at the next cycle."""
+        with self.db.connect() as db:
+            db.execute("UPDATE wa_sent SET resend_due = 1 WHERE message_id = ? AND resend_due = 3", (message_id,))
+
     def dirty_deliveries(self) -> list[tuple[str, str]]:
         """(message id, Hasil text) for delivery updates not yet written to Log."""
         with self.db.connect() as db:
