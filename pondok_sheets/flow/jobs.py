@@ -151,6 +151,8 @@ JOBS = (Job("google form", form_is_due, form_job), Job("sinkron", sync_is_due, s
 
 def flush_now(office: Office, now: datetime) -> str | None:
     """A sync right now (after submissions), under the run lock; None if another run holds it."""
+    if office.stopping.is_requested():
+        return "tidak dijalankan, layanan diminta berhenti"
     with run_lock(office) as held:
         if not held:
             return None
