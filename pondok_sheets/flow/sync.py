@@ -352,11 +352,11 @@ class SyncCycle:
         if self.state.log.in_doubt():
             # An earlier append may have landed without our knowing: skip the rows Log already holds.
             present = set(self.office.store.column_values(LOG.name, "ID Pesan"))
-            landed = [i for i, row in rows if row.get("ID Pesan") in present]
+            landed = {i for i, row in rows if row.get("ID Pesan") in present}
             if landed:
                 log.info("%d Log rows were already in Log after an append whose answer was lost", len(landed))
             self.state.log.drop(landed)
-            rows = [(i, row) for i, row in rows if i not in set(landed)]
+            rows = [(i, row) for i, row in rows if i not in landed]
             if not rows:
                 return
         self.state.log.mark_tried([i for i, _ in rows])

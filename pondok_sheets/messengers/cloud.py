@@ -87,7 +87,8 @@ class CloudApiMessenger(Messenger):
         """The Graph API body for `notice`: template, interactive choices, or text.
 
         `biz_opaque_callback_data` comes back in the message's status webhooks: it is how a
-        send whose answer was lost (a time-out) is recognised as delivered, not sent again.
+        send whose answer was lost (a time-out, or a process killed mid-send) is recognised as
+        delivered, not sent again.
         """
         body = self._body(notice, as_template)
         if notice.ref:
