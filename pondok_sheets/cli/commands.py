@@ -29,9 +29,9 @@ def serve(host: str, port: int, threads: int) -> None:
 
     logging.getLogger().setLevel(logging.INFO)  # a server's log is for its operator
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = start_scheduler(office())
-    click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
-    with stop_on_signals(office(), then=end_server_loop):
+    with stop_on_signals(office(), then=end_server_loop):  # before the scheduler's first sync can start
+        scheduler = start_scheduler(office())
+        click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
         try:
             waitress_serve(app, host=host, port=port, threads=threads)
         finally:
