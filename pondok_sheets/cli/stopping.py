@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING
 
-import click
-
 if TYPE_CHECKING:  # `tick` imports this module on its lean idle path: no Office modules at import
     from ..office import Office
 
@@ -41,11 +39,11 @@ def stop_on_signals(office: Office, then: Callable[[], None] | None = None) -> I
         return
 
     def ask(signum: int, frame: FrameType | None) -> None:
+        # No output here: the handler runs between two bytecodes of the main thread, which may be in the
+        # middle of writing to the same stream (a reentrant write raises); the command says it afterwards.
         if office.stopping.is_requested():
             raise KeyboardInterrupt  # asked twice: stop now
         office.stopping.request(signal.Signals(signum).name)
-        click.echo("Diminta berhenti: menyelesaikan pesan yang sedang dikirim, tidak mengambil pekerjaan baru…",
-                   err=True)
         if then is not None:
             then()
 
