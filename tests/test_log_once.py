@@ -78,6 +78,22 @@ def test_a_log_append_google_applied_and_answered_503_is_not_appended_again(shee
     assert not any("ID Pesan" in str(r.range) or "!H:H" in str(r.range) for r in reads)  # no doubt: no check
 
 
+def test_the_check_after_a_lost_answer_rides_on_the_header_read_of_a_cycle_that_writes_cells(sheets_api, google):
+    office = Office.open(google)
+    (ticket,) = _residents(office, 1)
+    sync(office, at("2026-11-27 09:00"))
+    GoogleStaff(sheets_api, google.sheet_id).set(ticket, "Status", "Diproses")
+    _on_log_append(sheets_api, lambda: sheets_api.fail_after_applying(1, 503))
+    assert not sync(office, at("2026-11-27 09:02")).ok  # told of Diproses; its Log row landed, answered 503
+    GoogleStaff(sheets_api, google.sheet_id).set(ticket, "Status", "Siap Diambil")
+    sheets_api.reset_counts()
+    report = sync(office, at("2026-11-27 09:04"))
+    assert report.ok and report.sent == 1
+    assert sheets_api.reads <= 2 and sheets_api.writes <= 3  # the budget of a cycle with changes holds
+    ids = _log_ids(sheets_api, google)
+    assert sum(ids.values()) == 3 and set(ids.values()) == {1}  # Baru, Diproses, Siap Diambil: once each
+
+
 def test_rows_added_after_a_lost_answer_are_appended_and_the_landed_ones_are_not(sheets_api, google):
     office = Office.open(google)
     office.store.client.set_timeout((5.0, 1.0))  # the read time-out, at the client's one choke point

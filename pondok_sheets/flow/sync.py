@@ -10,8 +10,9 @@ Order matters for "never twice, never lost":
    rows, one append to Log: at most 2 reads and 3 writes, whatever the number of changes.
    In links mode the Kirim WA rows take the third write and Log waits for the next cycle.
    A Log append whose outcome was never learnt (Google timed out after writing, or the process
-   died) is followed, at the next append, by one read of Log's ID Pesan column: rows already
-   there are not appended again.
+   died) is followed, at the next append, by a look at Log's ID Pesan column, fetched with the
+   header read the writes make anyway (or alone, as the cycle's second read): rows already there
+   are not appended again.
 """
 from __future__ import annotations
 
@@ -275,6 +276,8 @@ class SyncCycle:
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""
         writes_done = 0
+        if self.state.log.in_doubt():  # fetched with the header read the writes below make anyway
+            self.office.store.want_column(LOG.name, "ID Pesan")
         if any(self.writes.values()):
             # This update re-reads the header rows, so the appends below lay rows out as the sheet is now.
             missed = self.missed = self.office.store.update_many(self.writes)

@@ -21,6 +21,10 @@ class TableStore(ABC):
     def append(self, tab: str, rows: Sequence[Mapping[str, str]]) -> None:
         """Add rows (header -> value) below the last row of `tab`, in one request."""
 
+    def want_column(self, tab: str, header: str) -> None:
+        """A hint: `column_values(tab, header)` will be asked for before long (a store may fetch it along
+        with a request it makes anyway)."""
+
     def column_values(self, tab: str, header: str) -> list[str]:
         """Every value below `header` in `tab`, in one read request (raises MissingHeader if it is gone)."""
         table = self.read([tab])[tab]
