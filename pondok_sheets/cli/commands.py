@@ -24,6 +24,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from flask import current_app
     from waitress import serve as waitress_serve
 
+    from ..web.proxies import waitress_options
     from .scheduler import start_scheduler
 
     logging.getLogger().setLevel(logging.INFO)  # a server's log is for its operator
@@ -31,7 +32,7 @@ def serve(host: str, port: int, threads: int) -> None:
     scheduler = start_scheduler(office())
     click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
     try:
-        waitress_serve(app, host=host, port=port, threads=threads)
+        waitress_serve(app, host=host, port=port, threads=threads, **waitress_options(office().settings))
     finally:
         scheduler.shutdown(wait=False)
 
