@@ -31,11 +31,8 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     )
     if test_config:
         app.config.update(test_config)
-    office = app.extensions["pondok"] = Office.open(settings, clock)
-    # The limiter's checks run before the CSRF check, so a refused CSRF token counts as a refused form.
-    limiter = Limiter(get_remote_address, app=app, headers_enabled=True,
-                      storage_uri=settings.limiter_uri or storage_uri(settings.data_dir))
     csrf = CSRFProtect(app)
+    office = app.extensions["pondok"] = Office.open(settings, clock)
     app.extensions["pondok.inbox"] = InboxWorker(office)
     first_start(office)
 
@@ -49,20 +46,23 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     csrf.exempt(webhook.bp)  # Meta signs its requests instead
     csrf.exempt(tasks.bp)  # a bearer token instead
     app.wsgi_app = proxies.behind_proxies(app.wsgi_app, settings, office.state.meta)  # type: ignore[method-assign]
-    limit_requests(app, limiter)
+    limit_requests(app, settings)
     errors.register(app)
     headers.register(app)
     return app
 
 
-def limit_requests(app: Flask, limiter: Limiter) -> None:
+def limit_requests(app: Flask, settings: Settings) -> None:
     """Per-address limits against spam and ticket guessing, counting what hurts.
 
     Many residents share one mobile carrier's address (CGNAT), so a form submission that is
     accepted counts only against a high per-address backstop; refused ones (empty or invalid
-    fields, a bad CSRF token, the honeypot) are what is limited: per address and form render
+    fields, the honeypot, an unknown link) are what is limited: per address and form render
     (its one-time `kiriman` id) first, so a client replaying one page is stopped without
-    touching its neighbours, then per address. Look-ups count every request."""
+    touching its neighbours, then per address. Look-ups count every request. The counters live in
+    the local state folder (or PONDOK_LIMITER_URI), so every worker process counts together."""
+    limiter = Limiter(get_remote_address, app=app, headers_enabled=True,
+                      storage_uri=settings.limiter_uri or storage_uri(settings.data_dir))
     form_limits = [(f"1000 per {WINDOW}", get_remote_address, None)]
     for endpoint, limits in (
             ("pages.apply", form_limits + [(f"10 per {WINDOW}", address_and_render, refused),
@@ -80,8 +80,10 @@ def limit_requests(app: Flask, limiter: Limiter) -> None:
 
 
 def refused(response: Response) -> bool:
-    """A form submission the office did not take: invalid fields or honeypot (422), bad CSRF token (400)."""
-    return response.status_code in (400, 422)
+    """A form submission that filed nothing: invalid fields or the honeypot (422), an unknown service or
+    survey link (404, what a link guesser gets). A bad CSRF token is refused (400) before any limit is
+    looked at, and costs less than counting it would."""
+    return response.status_code in (404, 422)
 
 
 def address_and_render() -> str:

@@ -42,10 +42,19 @@ def serving(settings: Settings):
     """What `serve` runs, minus the scheduler: the app under waitress with serve's proxy options."""
     app = create_app(settings)
     server = create_server(app, host="127.0.0.1", port=0, threads=8, **waitress_options(settings))
-    threading.Thread(target=server.run, daemon=True).start()
+    stopped = threading.Event()
+
+    def loop() -> None:  # server.run(), in steps, so the socket is closed only once nothing selects on it
+        while not stopped.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}", app.extensions["pondok"]
     finally:
+        stopped.set()
+        thread.join(timeout=5)
         server.close()
         server.task_dispatcher.shutdown()
 
@@ -128,6 +137,8 @@ def test_one_abusive_client_is_limited_without_touching_the_others(tmp_path):
         neighbour = Browser(base, "198.51.100.66")  # another phone behind the same carrier address
         assert neighbour.apply(**resident(1)) == 303
         assert Browser(base, "203.0.113.5").apply(**resident(2)) == 303
+        bot = Browser(base, "198.51.100.77")  # posts without ever opening the form: refused before any work
+        assert {bot.send({}) for _ in range(30)} == {400}
 
         # Rotating pages (a fresh form each time) reaches the per-address limit of refused forms.
         rotating = Browser(base, "192.0.2.99")
@@ -135,6 +146,10 @@ def test_one_abusive_client_is_limited_without_touching_the_others(tmp_path):
         assert codes == [422] * 100 + [429]
         assert Browser(base, "203.0.113.6").apply(**resident(3)) == 303  # other addresses are untouched
         assert len(office.state.queue.pending()) == 3
+        guesser = Browser(base, "198.51.100.88")  # survey links are not guessable by the thousand
+        token = {"csrf_token": guesser.open_form()["csrf_token"]}
+        assert [guesser.session.post(f"{base}/survei/{i:032x}", data=token, timeout=10).status_code
+                for i in range(21)] == [404] * 20 + [429]
 
 
 def test_a_form_page_can_be_corrected_several_times(tmp_path):

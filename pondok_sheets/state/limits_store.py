@@ -8,6 +8,7 @@ in WAL mode so readers never wait for a writer. Defining the class registers the
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -50,12 +51,12 @@ class SqliteStorage(Storage):
                        "(key TEXT PRIMARY KEY, hits INTEGER NOT NULL, expires REAL NOT NULL)")
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
+        db, pid = getattr(self._local, "db", (None, 0))
+        if db is None or pid != os.getpid():  # a connection never crosses a fork (uWSGI builds before it)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)  # autocommit: each statement alone
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # a counter lost in a power cut is no loss
-            self._local.db = db
+            self._local.db = (db, os.getpid())
         return db
 
     @property
