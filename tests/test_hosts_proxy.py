@@ -111,15 +111,12 @@ def test_a_thousand_residents_behind_the_proxy_are_all_accepted_by_serve(tmp_pat
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: requests.get(base + "/healthz", timeout=2).ok)
-        started = time.monotonic()
         with ThreadPoolExecutor(8) as pool:
             codes = list(pool.map(lambda i: one_resident(base, i), range(1000)))
-        took = time.monotonic() - started
         assert codes == [303] * 1000  # nobody refused, nobody sent to the "too many requests" page
         staff = LocalStaff(tmp_path / "data" / "register.sqlite3")
         rows = wait_until(lambda: len(found := staff.rows()) >= 1000 and found, seconds=60)  # serve's own flush
         assert len({r["Tiket"] for r in rows}) == 1000
-        assert took < 60, took
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -266,3 +263,12 @@ def test_the_sqlite_counters_are_exact_under_concurrent_writers(tmp_path):
     assert one.get("short") == 0 and one.incr("short", 60) == 1  # an expired window starts again
     one.clear("k")
     assert two.get("k") == 0 and one.check()
+
+
+def test_two_worker_processes_count_into_one_file(tmp_path):
+    counting = ("import sys; from pondok_sheets.state.limits_store import SqliteStorage; "
+                "s = SqliteStorage(sys.argv[1]); [s.incr('ajukan/100.64.0.1', 600) for _ in range(300)]")
+    uri = storage_uri(tmp_path)
+    workers = [subprocess.Popen([sys.executable, "-c", counting, uri], cwd=ROOT) for _ in range(2)]
+    assert [w.wait(timeout=60) for w in workers] == [0, 0]
+    assert SqliteStorage(uri).get("ajukan/100.64.0.1") == 600
