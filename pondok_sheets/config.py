@@ -45,7 +45,7 @@ class Settings:
     full_read_minutes: int = 15  # the safety net: a full read at least this often, whatever Drive says
     office_hours: str = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00"
     office_wa: Phone | None = None  # the office's WhatsApp number, for the chat button and its QR code
-    proxy_hops: int = 0  # reverse proxies in front (nginx, a tunnel, a host's proxy): where the client's IP comes from
+    proxy_hops: int = 0  # reverse proxies in front (nginx, a tunnel, a host's): where the client's address comes from
     limiter_uri: str = ""  # the limits' counters; empty: limits.sqlite3 in data_dir, shared by every worker
     wa_provider: str = "console"
     wa_token: str = ""
