@@ -149,6 +149,19 @@ def test_one_abusive_client_is_limited_without_touching_the_others(tmp_path):
                 for i in range(21)] == [404] * 20 + [429]
 
 
+def test_behind_the_proxy_a_forged_entry_before_the_proxys_own_changes_nothing(tmp_path):
+    with serving(local_settings(tmp_path, hops=1)) as (base, _):
+        forger = Browser(base)
+        page = forger.open_form()
+        codes = []
+        for i in range(11):  # what nginx passes on: the forged entry, then the address it saw
+            forger.session.headers["X-Forwarded-For"] = f"6.6.6.{i}, 198.51.100.9"
+            codes.append(forger.send(page, **EMPTY))
+        assert codes == [422] * 10 + [429]  # one client: the address the proxy saw
+        other = Browser(base, "203.0.113.50")  # the same page from another address counts apart
+        assert other.send({**other.open_form(), "kiriman": page["kiriman"]}, **EMPTY) == 422
+
+
 def test_a_form_page_can_be_corrected_several_times(tmp_path):
     with serving(local_settings(tmp_path, hops=1)) as (base, _):
         phone = Browser(base, "100.64.0.1")
