@@ -14,7 +14,7 @@ from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
 from .state.limits_store import storage_uri
-from .web import errors, headers, letters, pages, printed, proxies, tasks, transparency, voice, webhook
+from .web import errors, headers, health, letters, pages, printed, proxies, tasks, transparency, voice, webhook
 
 WINDOW = "10 minutes"
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         return {"village": settings.village, "office_hours": settings.office_hours,
                 "prefix": settings.ticket_prefix}
 
-    for blueprint in (pages.bp, printed.bp, transparency.bp, voice.bp, webhook.bp, tasks.bp, letters.bp):
+    for blueprint in (pages.bp, health.bp, printed.bp, transparency.bp, voice.bp, webhook.bp, tasks.bp, letters.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(webhook.bp)  # Meta signs its requests instead
     csrf.exempt(tasks.bp)  # a bearer token instead

@@ -128,8 +128,3 @@ def check():
         return render_template("check.html", text=text, missing=True), 404
     return redirect(url_for("pages.ticket", tiket=found.ticket), code=303)
 
-
-@bp.get("/healthz")
-def healthz() -> dict[str, str]:
-    """For the host's health check: the app answers and its state is readable."""
-    return {"status": "ok", "sinkron_terakhir": office().state.meta.get("synced_at", "")}
