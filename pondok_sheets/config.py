@@ -46,7 +46,8 @@ class Settings:
     full_read_minutes: int = 15  # the safety net: a full read at least this often, whatever Drive says
     office_hours: str = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00"
     office_wa: Phone | None = None  # the office's WhatsApp number, for the chat button and its QR code
-    proxy_hops: int = 1  # reverse proxies in front (free hosts have one): where the client's IP comes from
+    proxy_hops: int = 0  # reverse proxies in front (nginx, a tunnel, a host's): where the client's address comes from
+    limiter_uri: str = ""  # the limits' counters; empty: limits.sqlite3 in data_dir, shared by every worker
     wa_provider: str = "console"
     wa_token: str = ""
     wa_phone_number_id: str = ""
@@ -234,6 +235,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_OFFICE_HOURS": ("office_hours", _text),
     "PONDOK_OFFICE_WA": ("office_wa", _phone),
     "PONDOK_PROXY_HOPS": ("proxy_hops", _int(0)),
+    "PONDOK_LIMITER_URI": ("limiter_uri", _text),
     "PONDOK_WA_PROVIDER": ("wa_provider", _provider),
     "PONDOK_WA_TOKEN": ("wa_token", _text),
     "PONDOK_WA_PHONE_NUMBER_ID": ("wa_phone_number_id", _text),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from filelock import FileLock, Timeout
 
 from ..errors import MessengerError, MissingHeader, StoreError
+from ..register import health
 
 if TYPE_CHECKING:
     from ..office import Office
@@ -75,6 +76,13 @@ def sync_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool,
 
     report = sync(office, now, max_sends=max_sends)
     return report.ok, report.summary()
+
+
+def sync_health(office: Office, now: datetime) -> health.Verdict:
+    """Whether the last sync succeeded, recently enough (see register/health.py)."""
+    last = office.state.meta.get("sync_health") or {}
+    at = datetime.fromisoformat(last["at"]) if last.get("at") else None
+    return health.judge(at, last.get("failure", ""), now, office.settings.sync_minutes)
 
 
 def digest_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from ..errors import MissingHeader, StoreError
 from ..office import Office
-from ..register import plan
+from ..register import health, plan
 from ..register.catalog import service_name, service_to_dict, services_from_rows
 from ..register.changes import (
     due_announcements,
@@ -374,5 +374,8 @@ def sync(office: Office, now: datetime | None = None, max_sends: int = 500) -> C
         process_inbox(office, now)
         report = SyncCycle(office, now, max_sends).run()
         office.state.purge(now)
+        # For /healthz: how this sync ended (the kind of failure only, never its text).
+        failure = "" if report.ok else health.WHATSAPP if report.error.startswith("WhatsApp") else health.REGISTER
+        office.state.meta.set("sync_health", {"at": now.isoformat(), "failure": failure})
     log.info("sync: %s", report.summary())
     return report
