@@ -62,6 +62,24 @@ class Wakeup:
         return arrived
 
 
+class StopRequest:
+    """A stop asked of a running process (SIGTERM from systemd or a redeploy, Ctrl+C): the send in hand
+    finishes or is abandoned with its intent recorded, and no new work is taken."""
+
+    def __init__(self) -> None:
+        self._asked = threading.Event()
+        self.reason = ""
+
+    def request(self, reason: str) -> None:
+        """Ask every run of this process to stop taking new work."""
+        self.reason = self.reason or reason
+        self._asked.set()
+
+    def is_requested(self) -> bool:
+        """True once a stop was asked for."""
+        return self._asked.is_set()
+
+
 @dataclass(frozen=True)
 class Office:
     """A village office's Pondok Sheets: everything the flow needs, built completely in `open`."""
@@ -73,6 +91,7 @@ class Office:
     clock: Clock
     links: Links
     wakeup: Wakeup = field(default_factory=Wakeup)
+    stopping: StopRequest = field(default_factory=StopRequest)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock | None = None) -> "Office":

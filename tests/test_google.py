@@ -92,11 +92,12 @@ def test_k_status_changes_cost_at_most_2_reads_and_3_writes(sheets_api, tmp_path
     assert sheets_api.reads <= 2 and sheets_api.writes <= 3
 
 
-def test_page_views_cost_no_google_request(app, client, office, sheets_api):
+def test_page_views_cost_no_google_request(app, client, office, sheets_api, clock):
     ticket = submit(office, "SKD", VALID, Channel.FORM)
     sheets_api.reset_counts()
     assert client.get(f"/tiket/{ticket}").status_code == 200  # before the row reaches Google
-    sync(office, at("2026-11-27 09:00"))
+    clock.moment = at("2026-11-27 09:00")
+    sync(office, clock.moment)
     sheets_api.reset_counts()
     for url in ["/", f"/tiket/{ticket}", f"/cek?tiket={ticket.lower()}", "/ajukan/SKD", "/healthz"]:
         assert client.get(url).status_code in (200, 303)

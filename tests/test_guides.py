@@ -1,8 +1,12 @@
 """The guides say what the software does: the status table and doctor's words come from the code."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 from pondok_sheets.cli.guide import END, GUIDE, START, status_table
 from pondok_sheets.messengers.graph import OPERATOR
@@ -53,3 +57,21 @@ def test_the_installer_guide_names_the_wizard_flags_that_exist():
     flags = set(re.findall(r"--[a-z][a-z-]+", guide.split("python main.py setup", 1)[1]))
     known = set(re.findall(r"--[a-z][a-z-]+", help_text)) | {"--out", "--bulan", "--service", "--host", "--port"}
     assert flags and flags <= known, flags - known
+
+
+@pytest.mark.parametrize("store_kind", ["local"])
+def test_the_pythonanywhere_pinger_answers_the_guide_shows_are_the_ones_the_app_gives(settings, store_kind):
+    from pondok_sheets import create_app
+
+    guide = (ROOT / "docs/panduan-pemasangan.md").read_text(encoding="utf-8")
+    section = guide.split("### Pilihan 1: PythonAnywhere", 1)[1].split("### Pilihan 2", 1)[0]
+    assert "Reload" in section and "Error log" in section and "`POST`" in section and "Bearer" in section
+    assert (ROOT / "deploy/pythonanywhere_wsgi.py").exists()
+    shown = re.search(r"`(\{\"ok\": true.*?\})`", section).group(1)
+    good = json.loads(shown.replace('"0 permohonan baru masuk register, …"', '""').replace("[…]", "[]"))
+    client = create_app(dataclasses.replace(settings, task_token="rahasia-pinger"), {"TESTING": True}).test_client()
+    refused = client.post("/tasks/tick", headers={"Authorization": "Bearer salah"})
+    assert refused.status_code == 401 and f'`{{"galat": "{refused.get_json()["galat"]}"}}`' in section
+    answer = client.post("/tasks/tick", headers={"Authorization": "Bearer rahasia-pinger"})
+    assert answer.status_code == 200 and set(good) == set(answer.get_json())
+    assert answer.get_json()["dijalankan"]["sinkron"].startswith("0 permohonan baru masuk register, ")

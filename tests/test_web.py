@@ -90,6 +90,7 @@ def test_a_wrong_method_gets_a_friendly_page(client):
     assert response.status_code == 405 and "Cara membuka halaman ini salah" in response.get_data(as_text=True)
 
 
-def test_health_check_answers(client):
+def test_health_check_answers_without_a_sync_yet_that_none_ran(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json()["status"] == "ok"
+    assert response.status_code == 503 and response.get_json()["status"] == "gagal"
+    assert "belum ada sinkron" in response.get_json()["alasan"]

@@ -312,6 +312,9 @@ def test_an_expired_token_is_a_clear_operator_error_and_messages_stay_pending(cl
     assert "190" in caplog.text and "token" in caplog.text
     assert len([r for r in wa_api.requests if r.method == "POST"]) == 1  # it stopped trying the others
     assert all(staff.row(t)["Notifikasi"] == "" for t in tickets)  # the rows landed; nobody counted as told
+    health = cloud.test_client().get("/healthz")  # an uptime monitor sees it too
+    assert health.status_code == 503
+    assert health.get_json()["alasan"] == "sinkron terakhir gagal: pengiriman WhatsApp berhenti"
     report = sync(office, at("2026-11-27 09:05"))  # the operator renewed the token
     assert report.ok and report.sent == 3
     assert all(staff.row(t)["Notifikasi"].startswith("Baru · dikabari") for t in tickets)

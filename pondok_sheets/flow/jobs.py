@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from filelock import FileLock, Timeout
 
 from ..errors import MessengerError, MissingHeader, StoreError
+from ..register import health
 
 if TYPE_CHECKING:
     from ..office import Office
@@ -42,6 +43,7 @@ class TickResult:
     timed_out: bool = False
     locked: bool = False
     ok: bool = True
+    halted: list[str] = field(default_factory=list)  # not started: the process was asked to stop
 
     def as_json(self) -> dict[str, object]:
         """The summary `/tasks/tick` answers."""
@@ -53,7 +55,8 @@ class TickResult:
         if self.locked:
             return ["Tick lain sedang berjalan; tidak ada yang dikerjakan."]
         lines = [f"{name}: {text}" for name, text in self.ran.items()] + \
-                [f"{name}: belum waktunya" for name in self.skipped]
+                [f"{name}: belum waktunya" for name in self.skipped] + \
+                [f"{name}: tidak dijalankan, layanan diminta berhenti" for name in self.halted]
         if self.timed_out:
             lines.append(deadline_line(self.seconds, self.late))
         return lines
@@ -90,6 +93,13 @@ def sync_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool,
 
     report = sync(office, now, max_sends=max_sends)
     return report.ok, report.summary()
+
+
+def sync_health(office: Office, now: datetime) -> health.Verdict:
+    """Whether the last sync succeeded, recently enough (see register/health.py)."""
+    last = office.state.meta.get("sync_health") or {}
+    at = datetime.fromisoformat(last["at"]) if last.get("at") else None
+    return health.judge(at, last.get("failure", ""), now, office.settings.sync_minutes)
 
 
 def digest_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:
@@ -177,6 +187,9 @@ def flush_now(office: Office, now: datetime, seconds: float | None = None) -> st
     """
     from ..retrying import run_deadline  # tenacity only once a run starts: an idle tick stays small
 
+    if office.stopping.is_requested():
+        return "tidak dijalankan, layanan diminta berhenti"
+
     limit = office.settings.run_seconds if seconds is None else min(seconds, office.settings.run_seconds)
     texts: list[str] = []
     ok = True
@@ -188,7 +201,7 @@ def flush_now(office: Office, now: datetime, seconds: float | None = None) -> st
                 ok, text = sync_job(office, now)
                 office.state.jobs.record_run("sinkron", "nyata", now)
                 texts.append(text)
-            if not ok or deadline.passed or not office.state.queue.has_pending():
+            if not ok or deadline.passed or office.stopping.is_requested() or not office.state.queue.has_pending():
                 break
             now = office.now()
     if deadline.passed and not ok:
@@ -219,6 +232,9 @@ def run_due(office: Office, now: datetime, simulated: bool = False, max_sends: i
             return result
         clock = "simulasi" if simulated else "nyata"
         for job in JOBS:
+            if office.stopping.is_requested():
+                result.halted.append(job.name)
+                continue
             last = office.state.jobs.last_run(job.name, clock)
             if not job.is_due(office, now, last):
                 result.skipped.append(job.name)
