@@ -1,20 +1,24 @@
-"""The app factory: settings, the Office, the inbox worker, the pages, the limits, the error pages."""
+"""The app factory: settings, the Office, the inbox worker, the pages, the limits, the error pages;
+and the app a plain WSGI server runs (`create_wsgi_app`), which flushes submissions itself."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Settings, ensure_secret_key, load_config
 from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
-from .web import errors, headers, health, letters, pages, printed, tasks, transparency, voice, webhook
+from .state.limits_store import storage_uri
+from .web import errors, headers, health, letters, pages, printed, proxies, tasks, transparency, voice, webhook
+from .web.after_response import FlushAfterResponse
+
+WINDOW = "10 minutes"
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None,
@@ -43,24 +47,57 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         app.register_blueprint(blueprint)
     csrf.exempt(webhook.bp)  # Meta signs its requests instead
     csrf.exempt(tasks.bp)  # a bearer token instead
-    if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
-    limit_requests(app)
+    app.wsgi_app = proxies.behind_proxies(app.wsgi_app, settings, office.state.meta)  # type: ignore[method-assign]
+    limit_requests(app, settings)
     errors.register(app)
     headers.register(app)
     return app
 
 
-def limit_requests(app: Flask) -> None:
-    """Per-IP limits against spam and ticket guessing. Generous, because many residents share
-    one mobile carrier's IP address (CGNAT)."""
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
-    for endpoint, rule, methods in (("pages.apply", "20 per 10 minutes", ["POST"]),
-                                    ("pages.check", "60 per 10 minutes", None),
-                                    ("letters.verify_letter", "60 per 10 minutes", None),
-                                    ("pages.ticket", "120 per 10 minutes", None),
-                                    ("voice.complaint_form", "20 per 10 minutes", ["POST"]),
-                                    ("voice.survey_answer", "20 per 10 minutes", ["POST"]),
-                                    ("voice.survey_start", "60 per 10 minutes", None),
-                                    ("voice.complaint", "120 per 10 minutes", None)):
-        app.view_functions[endpoint] = limiter.limit(rule, methods=methods)(app.view_functions[endpoint])
+def create_wsgi_app(settings: Settings | None = None) -> Flask:
+    """The app for gunicorn, waitress-serve and uWSGI (`main:app`): no scheduler runs there, so a submission
+    is flushed by the request that queued it, once its answer is out. `serve` uses `create_app` and its
+    scheduler instead."""
+    app = create_app(settings)
+    app.wsgi_app = FlushAfterResponse(app.wsgi_app, app.extensions["pondok"])  # type: ignore[method-assign]
+    return app
+
+
+def limit_requests(app: Flask, settings: Settings) -> None:
+    """Per-address limits against spam and ticket guessing, counting what hurts.
+
+    Many residents share one mobile carrier's address (CGNAT), so a form submission that is
+    accepted counts only against a high per-address backstop; refused ones (empty or invalid
+    fields, the honeypot, an unknown link) are what is limited: per address and form render
+    (its one-time `kiriman` id) first, so a client replaying one page is stopped without
+    touching its neighbours, then per address. Look-ups count every request. The counters live in
+    the local state folder (or PONDOK_LIMITER_URI), so every worker process counts together."""
+    limiter = Limiter(get_remote_address, app=app, headers_enabled=True,
+                      storage_uri=settings.limiter_uri or storage_uri(settings.data_dir))
+    form_limits = [(f"1000 per {WINDOW}", get_remote_address, None)]
+    for endpoint, limits in (
+            ("pages.apply", form_limits + [(f"10 per {WINDOW}", address_and_render, refused),
+                                           (f"100 per {WINDOW}", get_remote_address, refused)]),
+            ("voice.complaint_form", form_limits + [(f"20 per {WINDOW}", get_remote_address, refused)]),
+            ("voice.survey_answer", form_limits + [(f"20 per {WINDOW}", get_remote_address, refused)])):
+        view = app.view_functions[endpoint]
+        for rule, key, deduct_when in limits:
+            view = limiter.limit(rule, key_func=key, methods=["POST"], deduct_when=deduct_when,
+                                 per_method=True)(view)
+        app.view_functions[endpoint] = view
+    for endpoint, rule in (("pages.check", "60"), ("letters.verify_letter", "60"), ("pages.ticket", "120"),
+                           ("voice.survey_start", "60"), ("voice.complaint", "120")):
+        app.view_functions[endpoint] = limiter.limit(f"{rule} per {WINDOW}")(app.view_functions[endpoint])
+
+
+def refused(response: Response) -> bool:
+    """A form submission that filed nothing: invalid fields or the honeypot (422), an unknown service or
+    survey link (404, what a link guesser gets). A bad CSRF token is refused (400) before any limit is
+    looked at, and costs less than counting it would."""
+    return response.status_code in (404, 422)
+
+
+def address_and_render() -> str:
+    """The client's address and the form render it is sending (empty when the POST carries none)."""
+    render = request.form.get(pages.SUBMISSION, "")
+    return f"{get_remote_address()}/{render if pages.SUBMISSION_ID.fullmatch(render) else ''}"

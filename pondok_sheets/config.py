@@ -42,10 +42,13 @@ class Settings:
     digest_at: time = time(7, 30)
     sync_minutes: int = 2
     settle_minutes: int = 3
+    uncertain_minutes: int = 15  # a send whose outcome is unknown (time-out, crash) waits this long for WhatsApp
     full_read_minutes: int = 15  # the safety net: a full read at least this often, whatever Drive says
+    run_seconds: int = 25  # every run (tick, /tasks/tick, a flush) ends by then, Google answering or not
     office_hours: str = "Senin–Kamis 08.00–15.00, Jumat 08.00–11.00"
     office_wa: Phone | None = None  # the office's WhatsApp number, for the chat button and its QR code
-    proxy_hops: int = 1  # reverse proxies in front (free hosts have one): where the client's IP comes from
+    proxy_hops: int = 0  # reverse proxies in front (nginx, a tunnel, a host's): where the client's address comes from
+    limiter_uri: str = ""  # the limits' counters; empty: limits.sqlite3 in data_dir, shared by every worker
     wa_provider: str = "console"
     wa_token: str = ""
     wa_phone_number_id: str = ""
@@ -228,10 +231,13 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PONDOK_DIGEST_AT": ("digest_at", _clock),
     "PONDOK_SYNC_MINUTES": ("sync_minutes", _int(1)),
     "PONDOK_SETTLE_MINUTES": ("settle_minutes", _int(0)),
+    "PONDOK_UNCERTAIN_MINUTES": ("uncertain_minutes", _int(0)),
     "PONDOK_FULL_READ_MINUTES": ("full_read_minutes", _int(1)),
+    "PONDOK_RUN_SECONDS": ("run_seconds", _int(1)),
     "PONDOK_OFFICE_HOURS": ("office_hours", _text),
     "PONDOK_OFFICE_WA": ("office_wa", _phone),
     "PONDOK_PROXY_HOPS": ("proxy_hops", _int(0)),
+    "PONDOK_LIMITER_URI": ("limiter_uri", _text),
     "PONDOK_WA_PROVIDER": ("wa_provider", _provider),
     "PONDOK_WA_TOKEN": ("wa_token", _text),
     "PONDOK_WA_PHONE_NUMBER_ID": ("wa_phone_number_id", _text),

@@ -116,7 +116,7 @@ def test_main_py_runs_as_a_script_and_exposes_the_wsgi_app(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--help"], capture_output=True, text=True,
                             cwd=tmp_path, env=env)
     assert result.returncode == 0 and "set-status" in result.stdout
-    code = "import main; print(type(main.app).__name__)"
+    code = "import main; print(type(main.app.build()).__name__)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                             env={**env, "PYTHONPATH": str(ROOT)})
     assert result.stdout.strip() == "Flask"

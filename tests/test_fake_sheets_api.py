@@ -504,6 +504,19 @@ def test_hang_after_applies_the_write_but_loses_the_answer(fake: FakeSheetsAPI) 
     assert fake.values(SID, "Log")[1] == ["2024-05-03", "PDK-7K3QM9"]
 
 
+def test_fail_after_applying_writes_the_rows_then_answers_the_error(fake: FakeSheetsAPI) -> None:
+    ws = make_client(fake).open_by_key(SID).worksheet("Log")
+    fake.fail_after_applying(1, 503)
+    with pytest.raises(APIError) as exc:
+        ws.append_row(["2024-05-03", "PDK-7K3QM9"])
+    assert exc.value.code == 503 and exc.value.error["status"] == "UNAVAILABLE"
+    assert fake.values(SID, "Log")[1:] == [["2024-05-03", "PDK-7K3QM9"]]  # it landed all the same
+    ws.append_row(["2024-05-04", "PDK-7K3QM9"])  # the rule is used up: the next write is answered 200
+    assert [r[0] for r in fake.values(SID, "Log")[1:]] == ["2024-05-03", "2024-05-04"]
+    fake.fail_after_applying(1, 500)
+    assert ws.get_all_values()[0][0] == "Waktu"  # a read is not a write: untouched by the rule
+
+
 def test_deny_access_is_403_permission_denied(fake: FakeSheetsAPI, gc: gspread.Client, sh: gspread.Spreadsheet) -> None:
     fake.deny_access()
     with pytest.raises(APIError) as exc:

@@ -80,17 +80,19 @@ def test_a_filled_honeypot_stores_nothing(client, office):
     assert office.state.queue.pending() == []
 
 
-def test_too_many_submissions_from_one_address_get_a_friendly_429(client, office):
-    for i in range(20):
-        assert submit(client, nama=f"Warga {chr(65 + i)}").status_code == 303  # different residents
-    response = submit(client)
+def test_residents_sharing_an_address_get_through_and_refused_forms_get_a_friendly_429(client, office):
+    for i in range(25):
+        assert submit(client, nama=f"Warga {chr(65 + i)}").status_code == 303  # residents behind one CGNAT address
+    for _ in range(10):
+        assert submit(client, nama="").status_code == 422  # empty fields are refused, and counted
+    response = submit(client, nama="")
     page = response.get_data(as_text=True)
     assert response.status_code == 429 and "Terlalu banyak permintaan" in page and "Tunggu sebentar" in page
     assert response.headers["Retry-After"]
-    assert len(office.state.queue.pending()) == 20
+    assert len(office.state.queue.pending()) == 25
     other = client.post("/ajukan/SKD", data={}, environ_base={"REMOTE_ADDR": "10.9.8.7"},
                         headers={"X-Forwarded-For": "203.0.113.9"})
-    assert other.status_code == 400  # another resident (through the host's proxy) is not blocked
+    assert other.status_code == 400  # another address is not blocked
 
 
 def test_ticket_look_ups_are_rate_limited(client):

@@ -88,10 +88,12 @@ def test_serve_speaks_indonesian_to_staff_and_stops_cleanly_on_ctrl_c(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: requests.get(base + "/healthz", timeout=2).json()["sinkron_terakhir"])
-        assert requests.get(base + "/", timeout=5).status_code == 200
+        page = requests.get(base + "/", timeout=5)
+        assert page.status_code == 200 and "Server" not in page.headers  # no server banner
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl+C at the console
         output = server.communicate(timeout=30)[0]
     assert server.returncode == 0
-    assert f"Pondok Sheets berjalan di http://127.0.0.1:{port}" in output and "Pondok Sheets dihentikan." in output
+    assert f"Pondok Sheets berjalan di http://127.0.0.1:{port}" in output
+    assert "Pondok Sheets berhenti (SIGINT): pesan yang sedang dikirim sudah diselesaikan" in output
     assert "Traceback" not in output and "Serving on" not in output and "KeyboardInterrupt" not in output

@@ -13,6 +13,8 @@ from pondok_sheets.config import Settings
 from pondok_sheets.flow.catalogue import lookup
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.state.db import MIGRATIONS, Database, NewerStateError
+from pondok_sheets.state.outbox import PendingLog
+from pondok_sheets.state.whatsapp import SentLog
 
 from .conftest import at
 
@@ -94,3 +96,22 @@ def test_a_migration_that_fails_leaves_the_file_at_its_old_version(tmp_path):
     assert version(path) == 1
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'b'").fetchone() is None
+
+
+def test_a_release_6_file_keeps_its_waiting_log_rows_and_sent_messages_through_migration_7(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    Database(path, MIGRATIONS[:6])
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("INSERT INTO pending_log (row) VALUES (?)", ('{"Tiket": "PDK-AHRAUGX", "ID Pesan": ""}',))
+        db.execute("INSERT INTO wa_sent (message_id, ticket, status, kind, phone, text, params, via, at) "
+                   "VALUES ('wamid.OLD1', 'PDK-AHRAUGX', 'Baru', 'status', '+6281234567801', 'Halo', '[]', 'text', "
+                   "'2026-11-30T10:00:00+07:00')")
+    assert version(path) == 6
+
+    upgraded = Database(path)
+    assert version(path) == len(MIGRATIONS) >= 7
+    log = PendingLog(upgraded)
+    assert [row["Tiket"] for _, row in log.waiting()] == ["PDK-AHRAUGX"]
+    assert not log.in_doubt()  # a row from before the upgrade was never tried: no Log read is spent on it
+    sent = SentLog(upgraded)
+    assert sent.get("wamid.OLD1").ticket == "PDK-AHRAUGX" and sent.ref_accepted("") is None

@@ -13,6 +13,7 @@ from ..register.model import KIRIM_WA, Status
 from ..register.table import CellWrite, RowKey
 from ..register.tickets import normalize_ticket
 from .group import StaffError, cli, office
+from .stopping import end_server_loop, stop_on_signals, stopped_line
 
 
 @cli.command()
@@ -25,6 +26,8 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress.server import create_server
 
     from ..console_log import attach_to_waitress, explain_serve_error
+    from ..web.headers import SERVER_IDENT
+    from ..web.proxies import waitress_options
     from .scheduler import start_scheduler
 
     here = office()
@@ -33,17 +36,20 @@ def serve(host: str, port: int, threads: int) -> None:
     attach_to_waitress(here.settings.timezone, operator_log=operator_log)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        server = create_server(app, host=host, port=port, threads=threads)
+        server = create_server(app, host=host, port=port, threads=threads, ident=SERVER_IDENT,
+                               **waitress_options(here.settings))
     except (OSError, ValueError) as error:  # a busy or forbidden port: one line, before anything runs
         raise StaffError(explain_serve_error(error, host, port)) from None
-    scheduler = start_scheduler(here)
-    click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
-    try:
-        server.run()  # returns on Ctrl+C (waitress catches KeyboardInterrupt and closes)
-    finally:
-        server.close()
-        scheduler.shutdown(wait=False)
-    click.echo("Pondok Sheets dihentikan.")
+    with stop_on_signals(here, then=end_server_loop):  # before the scheduler's first sync can start
+        scheduler = start_scheduler(here)
+        click.echo(f"Pondok Sheets berjalan di http://{'localhost' if host == '0.0.0.0' else host}:{port}")
+        try:
+            server.run()  # returns on a stop (waitress catches KeyboardInterrupt and closes)
+        finally:
+            server.close()
+            # On a stop request the running sync sees it, finishes its send and writes back: wait for it.
+            scheduler.shutdown(wait=here.stopping.is_requested())
+    click.echo(stopped_line(here) if here.stopping.is_requested() else "Pondok Sheets dihentikan.")
 
 
 @cli.command()
@@ -64,7 +70,7 @@ def sync(wait: int) -> None:
         raise StaffError(f"Sinkron lain masih berjalan setelah {wait} detik; sinkron ini tidak dijalankan. "
                          "Coba lagi sebentar lagi.", 3)
     click.echo(summary)
-    if summary.startswith("GAGAL"):
+    if "GAGAL" in summary:
         raise click.exceptions.Exit(1)
 
 

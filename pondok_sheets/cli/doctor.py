@@ -10,6 +10,10 @@ from ..messengers.graph import OPERATOR, GraphClient, GraphError
 from ..office import Office
 from ..register.forms import DEFAULT_TITLES, FIELD_NAMES, TICKET, map_columns
 from ..register.model import TABS
+from ..web.proxies import SAMPLE_KEY
+
+MIN_SAMPLE = 20  # requests before the proxy setting is judged
+MOST = 0.9  # a proxy forwards every request: judged on nine in ten, so a stray forged header misleads nothing
 
 OK, WARN, FAIL = "OK", "PERINGATAN", "MASALAH"
 
@@ -51,7 +55,32 @@ def examine(office: Office) -> list[Finding]:
                                  "wa.me lalu mencentang Terkirim."))
     else:
         found += _cloud(office)
-    return found + _letters(office)
+    return found + _proxy(office) + _letters(office)
+
+
+def _proxy(office: Office) -> list[Finding]:
+    """PONDOK_PROXY_HOPS against what recent requests carried (the app keeps counts, never addresses)."""
+    hops = office.settings.proxy_hops
+    sample = office.state.meta.get(SAMPLE_KEY) or {}
+    total = sample.get("requests", 0)
+    if total < MIN_SAMPLE:
+        return [Finding(OK, f"PONDOK_PROXY_HOPS={hops}; belum cukup permintaan ke situs untuk memeriksanya "
+                            f"(baru {total}, perlu {MIN_SAMPLE}).")]
+    entries = sample["entries"]  # how many requests carried 0, 1, 2, 3 or more X-Forwarded-For entries
+    if hops == 0 and sample["local_with_xff"] >= MOST * total:
+        return [Finding(WARN, f"PONDOK_PROXY_HOPS=0, tetapi {sample['local_with_xff']} dari {total} permintaan "
+                              f"terakhir datang lewat proxy (dari alamat lokal, dengan header X-Forwarded-For): "
+                              f"semua warga terhitung satu alamat, sehingga batas permintaan berlaku untuk seluruh "
+                              f"desa sekaligus. Setel PONDOK_PROXY_HOPS=1 (lihat README, bagian proxy).")]
+    short = sum(entries[:min(hops, 3)])
+    if hops and short > (1 - MOST) * total:
+        fits = max(k for k in range(min(hops, 3)) if sum(entries[k:]) >= MOST * total)
+        return [Finding(WARN, f"PONDOK_PROXY_HOPS={hops}, tetapi {short} dari {total} permintaan terakhir membawa "
+                              f"kurang dari {hops} alamat di header X-Forwarded-For: alamat warga tidak terbaca "
+                              f"dan mereka berbagi satu batas permintaan; tanpa proxy di depan, header itu bisa "
+                              f"dipalsukan. Setel PONDOK_PROXY_HOPS={fits} (jumlah proxy di depan aplikasi; "
+                              f"lihat README, bagian proxy).")]
+    return [Finding(OK, f"PONDOK_PROXY_HOPS={hops} cocok dengan {total} permintaan terakhir.")]
 
 
 def _letters(office: Office) -> list[Finding]:

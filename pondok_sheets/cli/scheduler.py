@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from ..flow.jobs import flush_now, run_due
@@ -35,8 +36,11 @@ def start_scheduler(office: Office) -> BackgroundScheduler:
     def soon() -> None:
         # The first submission of a burst schedules the flush; the rest join it.
         if scheduler.get_job("flush") is None:
-            scheduler.add_job(flush, "date", id="flush", misfire_grace_time=60,
-                              run_date=datetime.now(office.settings.timezone) + timedelta(seconds=COALESCE_SECONDS))
+            try:
+                scheduler.add_job(flush, "date", id="flush", misfire_grace_time=60,
+                                  run_date=datetime.now(office.settings.timezone) + timedelta(seconds=COALESCE_SECONDS))
+            except ConflictingIdError:  # a submission on another thread scheduled it just now: join that one
+                pass
 
     scheduler.add_job(tick, "interval", minutes=1, id="tick", next_run_time=datetime.now(office.settings.timezone),
                       max_instances=1, coalesce=True, misfire_grace_time=120)

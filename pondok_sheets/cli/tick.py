@@ -11,6 +11,7 @@ from datetime import datetime
 import click
 
 from .group import StaffError, cli, is_from_environment
+from .stopping import stop_on_signals, stopped_line
 
 
 def _moment(at: str | None, zone: object, now: datetime) -> datetime:
@@ -55,8 +56,11 @@ def tick(ctx: click.Context, at: str | None) -> None:
             return
     office = ctx.obj.load_app().extensions["pondok"]
     now = _moment(at, office.settings.timezone, office.now())
-    result = jobs.run_due(office, now, simulated=at is not None)
+    with stop_on_signals(office):
+        result = jobs.run_due(office, now, simulated=at is not None)
     for line in result.lines():
         click.echo(line)
+    if office.stopping.is_requested():
+        click.echo(stopped_line(office))
     if not result.ok:
         raise click.exceptions.Exit(1)

@@ -1,9 +1,12 @@
 """The Announcer: tells a resident about one change, once, and says what came of it as a value.
 
 Every announcement is recorded in the local ledger before the cycle writes Notifikasi, so
-a lost write never becomes a second message. A send whose answer never came is marked
-uncertain; later cycles wait for WhatsApp's own report of it (it carries the
-announcement's `ref`) and send again only after UNCERTAIN_WAIT without one.
+a lost write never becomes a second message. The intent to send is recorded (and committed)
+before the request leaves, as the ledger's uncertain mark: a send whose answer never came (a
+time-out) or whose process died mid-send (`kill -9`, a host redeploy) leaves that mark, and
+later cycles settle it from our own record of Meta's answer, or WhatsApp's report of it (it
+carries the announcement's `ref`), and send again only after PONDOK_UNCERTAIN_MINUTES without one.
+A stop request (SIGTERM) is looked at before each send: the cycle then sends nothing new.
 """
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ from ..state.whatsapp import SentLog
 
 log = logging.getLogger(__name__)
 UNCERTAIN = "?belum pasti "  # ledger mark: the API never answered; followed by when
-UNCERTAIN_WAIT = timedelta(minutes=15)  # how long WhatsApp's own report is awaited before sending again
+UNCERTAIN_WAIT = timedelta(minutes=15)  # the default of PONDOK_UNCERTAIN_MINUTES
+STOPPING = "layanan sedang dihentikan; dikirim setelah dijalankan lagi"
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class Announcer:
     """Composes and sends the messages of one cycle, recording each outcome in the ledger and Log."""
 
     def __init__(self, messenger: Messenger, ledger: Ledger, sent: SentLog, log_rows: PendingLog, links: Links,
-                 wording: Mapping[Status | str, str], services: Sequence[Service], village: str, now: datetime):
+                 wording: Mapping[Status | str, str], services: Sequence[Service], village: str, now: datetime,
+                 uncertain_wait: timedelta = UNCERTAIN_WAIT, halted: Callable[[], bool] = lambda: False):
         self.messenger = messenger
         self.ledger = ledger
         self.sent = sent
@@ -87,6 +92,8 @@ class Announcer:
         self.now = now
         self.stamp = format_stamp(now)
         self.stopped = ""  # set by the first StopAll: the rest of the cycle sends nothing
+        self.uncertain_wait = uncertain_wait
+        self.halted = halted  # True once the process was asked to stop: nothing new is sent
         # The survey invitation (flow/survey.py) a status message carries; '' for most messages.
         self.invite: Callable[[Request, Status], str] | None = None
 
@@ -155,13 +162,19 @@ class Announcer:
         if not self.messenger.can_resend:
             return
         for sent in self.sent.due_resends():
-            if self.stopped:
+            if self.stopped or self.halted():
                 return
+            self.sent.mark_resending(sent.message_id)  # the intent: a resend in doubt is never repeated
             try:
                 message_id = self.messenger.resend_as_template(sent, self.now)
             except MessengerError as error:
+                if error.uncertain:  # it may have gone out: at most once, so it is not tried again
+                    self._log(sent.ticket, mask_phone(sent.phone), sent.kind, sent.text,
+                              f"tidak pasti terkirim ulang: {error.reason}", "")
+                    continue
                 if not error.permanent:
                     self.stopped = error.reason if error.stop_all else ""
+                    self.sent.mark_resend_due(sent.message_id)
                     continue  # still due: tried again next cycle
                 result, message_id = f"gagal: {error.reason}", ""
             else:
@@ -174,23 +187,26 @@ class Announcer:
         assert notice.to is not None
         mark = self.ledger.outcome(request.ticket, key, request.notified) or ""
         if mark.startswith(UNCERTAIN):
-            message_id = self.sent.ref_delivered(notice.ref)
-            if message_id:
-                self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
-                          "terkirim (dipastikan dari laporan WhatsApp)", message_id)
-                return Sent("")
+            settled = self._settled(request.ticket, notice)
+            if settled is not None:
+                return settled
             asked = parse_stamp(mark[len(UNCERTAIN):], self.now.tzinfo) or self.now
-            if self.now - asked < UNCERTAIN_WAIT:
+            if self.now - asked < self.uncertain_wait:
                 return Later("menunggu laporan WhatsApp", held=True)
         if self.stopped:
             return Later(self.stopped)
+        if self.halted():
+            return Later(STOPPING)
+        # The intent, committed before the request leaves: if this process dies before the outcome is
+        # recorded, the next cycle finds the mark and waits for WhatsApp's word instead of sending again.
+        self.ledger.record_outcome(request.ticket, key, request.notified, UNCERTAIN + self.stamp, self.stamp)
         try:
             message_id = self.messenger.send(notice, self.now)
         except MessengerError as error:
             self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
                       f"gagal: {error.reason}" if error.permanent else f"gagal sementara: {error.reason}", "")
-            if error.uncertain:
-                self.ledger.record_outcome(request.ticket, key, request.notified, UNCERTAIN + self.stamp, self.stamp)
+            if not error.uncertain and not error.permanent:  # refused for now: nothing went out
+                self._withdraw(request, key, mark)
             if error.permanent:
                 return Refused(error.reason, "")
             log.warning("message for %s not sent, retried next sync: %s", request.ticket, error.reason)
@@ -202,6 +218,25 @@ class Announcer:
         self._log(request.ticket, notice.to.masked, notice.kind, notice.text,
                   "menunggu dikirim petugas" if waiting else "terkirim", message_id)
         return Sent("")
+
+    def _settled(self, ticket: str, notice: Notice) -> Outcome | None:
+        """An earlier try of `notice` whose outcome was unknown, now known to have gone out (or None)."""
+        assert notice.to is not None
+        accepted = self.sent.ref_accepted(notice.ref)  # Meta's answer reached us; the outcome did not
+        message_id = accepted or self.sent.ref_delivered(notice.ref)
+        if not message_id:
+            return None
+        if not self.log_rows.has(message_id):  # the first try's Log row may be waiting already
+            self._log(ticket, notice.to.masked, notice.kind, notice.text,
+                      "terkirim" if accepted else "terkirim (dipastikan dari laporan WhatsApp)", message_id)
+        return Sent("")
+
+    def _withdraw(self, request: Request, key: str, mark: str) -> None:
+        """Take back the intent of a send that never left: the ledger as it was before it."""
+        if mark:
+            self.ledger.record_outcome(request.ticket, key, request.notified, mark, self.stamp)
+        else:
+            self.ledger.forget(request.ticket, key, request.notified)
 
     def _compose(self, request: Request, status: Status, phone: Phone, wording: Status | str | None = None,
                  kind: str = "status", ref: str = "") -> Notice:

@@ -45,16 +45,15 @@ def prepare(office: Office) -> list[str]:
 
 
 def first_start(office: Office) -> None:
-    """Before the first sync: the embedded default is seeded; a Google Sheet's catalogue is read for pages."""
-    if office.state.meta.get("services"):
+    """Before the first sync: the embedded default is seeded (local, quick). A Google Sheet is not read
+    here: start-up must never wait on Google (a hanging read held `serve` from listening for 88 s), so
+    pages show the built-in catalogue until the first sync reads Layanan."""
+    if office.state.meta.get("services") or office.settings.uses_google:
         return
     try:
-        if office.settings.uses_google:
-            refresh_catalog(office)
-        else:
-            prepare(office)
+        prepare(office)
     except (StoreError, MissingHeader) as error:  # pages fall back to the built-in catalogue
-        log.warning("could not read the catalogue at start-up: %s", error)
+        log.warning("could not prepare the local register at start-up: %s", error)
 
 
 def rekap(office: Office, year: int, month: int) -> Rekap:

@@ -5,6 +5,9 @@ Jobs are plain functions of (office, now). `run_due` is what cron's `tick`, the
 overlapping runs never both do the work, and it remembers when each job last ran so a
 late or repeated tick catches up exactly once.
 
+Every run has a deadline (PONDOK_RUN_SECONDS): the Sheets and Graph calls inside it end by then,
+a job not started by then waits for the next run, and nothing queued is lost.
+
 The due checks need only settings and local state: the modules a job needs are imported when
 it runs, so a cron `tick` with nothing due stays small (see `cli/tick.py`).
 """
@@ -35,19 +38,35 @@ class TickResult:
 
     ran: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)  # due, but the run's deadline came first
+    seconds: int = 0  # the run's deadline
+    timed_out: bool = False
     locked: bool = False
     ok: bool = True
+    halted: list[str] = field(default_factory=list)  # not started: the process was asked to stop
 
     def as_json(self) -> dict[str, object]:
         """The summary `/tasks/tick` answers."""
-        return {"ok": self.ok, "terkunci": self.locked, "dijalankan": self.ran, "belum_waktunya": self.skipped}
+        return {"ok": self.ok, "terkunci": self.locked, "dijalankan": self.ran, "belum_waktunya": self.skipped,
+                "batas_waktu_habis": self.timed_out, "menunggu_tick_berikutnya": self.late}
 
     def lines(self) -> list[str]:
         """The summary `tick` prints, one line per job."""
         if self.locked:
             return ["Tick lain sedang berjalan; tidak ada yang dikerjakan."]
-        return [f"{name}: {text}" for name, text in self.ran.items()] + \
-               [f"{name}: belum waktunya" for name in self.skipped]
+        lines = [f"{name}: {text}" for name, text in self.ran.items()] + \
+                [f"{name}: belum waktunya" for name in self.skipped] + \
+                [f"{name}: tidak dijalankan, layanan diminta berhenti" for name in self.halted]
+        if self.timed_out:
+            lines.append(deadline_line(self.seconds, self.late))
+        return lines
+
+
+def deadline_line(seconds: int, late: list[str]) -> str:
+    """What staff read when a run met its deadline: nothing is lost, the next run goes on."""
+    waiting = f" {', '.join(late)} dijalankan pada tick berikutnya;" if late else ""
+    return (f"Batas waktu {seconds} detik (PONDOK_RUN_SECONDS) habis karena Google atau WhatsApp lambat menjawab;"
+            f"{waiting} pekerjaan yang belum selesai tetap antre, tidak ada yang hilang.")
 
 
 @contextmanager
@@ -155,14 +174,41 @@ JOBS = (Job("google form", form_is_due, form_job), Job("sinkron", sync_is_due, s
         Job("ringkasan pagi", digest_is_due, digest_job), Job("kebersihan log", daily, log_job))
 
 
-def flush_now(office: Office, now: datetime) -> str | None:
-    """A sync right now (after submissions), under the run lock; None if another run holds it."""
-    with run_lock(office) as held:
-        if not held:
-            return None
-        ok, text = sync_job(office, now)
-        office.state.jobs.record_run("sinkron", "nyata", now)
-        return text
+MAX_FLUSHES = 3  # one flush and at most two more for what arrived meanwhile
+
+
+def flush_now(office: Office, now: datetime, seconds: float | None = None) -> str | None:
+    """A sync right now (after submissions), under the run lock and within the run's deadline
+    (PONDOK_RUN_SECONDS unless `seconds` says less); None if another run holds the lock.
+
+    A submission whose own flush found the lock held leaves its work to the holder. So once the lock
+    is released, a flush that went well looks again: what was queued meanwhile is synced by one more
+    flush (taking the lock again), not left for the next tick.
+    """
+    from ..retrying import run_deadline  # tenacity only once a run starts: an idle tick stays small
+
+    if office.stopping.is_requested():
+        return "tidak dijalankan, layanan diminta berhenti"
+
+    limit = office.settings.run_seconds if seconds is None else min(seconds, office.settings.run_seconds)
+    texts: list[str] = []
+    ok = True
+    with run_deadline(limit) as deadline:
+        for _ in range(MAX_FLUSHES):
+            with run_lock(office) as held:
+                if not held:
+                    break
+                ok, text = sync_job(office, now)
+                office.state.jobs.record_run("sinkron", "nyata", now)
+                texts.append(text)
+            if not ok or deadline.passed or office.stopping.is_requested() or not office.state.queue.has_pending():
+                break
+            now = office.now()
+    if deadline.passed and not ok:
+        log.warning("flush stopped at its %s s deadline (PONDOK_RUN_SECONDS); queued work stays queued for the "
+                    "next run", int(limit))
+        texts.append(deadline_line(int(limit), []))
+    return " | ".join(texts) if texts else None
 
 
 def due_jobs(office: Office, now: datetime, simulated: bool = False) -> list[str]:
@@ -177,16 +223,24 @@ def run_due(office: Office, now: datetime, simulated: bool = False, max_sends: i
     `simulated` (tick --at) keeps its own record of job runs, so a dry run at another time
     never makes real time skip a digest.
     """
-    result = TickResult()
-    with run_lock(office) as held:
+    from ..retrying import run_deadline  # tenacity only once a run starts: an idle tick stays small
+
+    result = TickResult(seconds=office.settings.run_seconds)
+    with run_lock(office) as held, run_deadline(result.seconds) as deadline:
         if not held:
             result.locked = True
             return result
         clock = "simulasi" if simulated else "nyata"
         for job in JOBS:
+            if office.stopping.is_requested():
+                result.halted.append(job.name)
+                continue
             last = office.state.jobs.last_run(job.name, clock)
             if not job.is_due(office, now, last):
                 result.skipped.append(job.name)
+                continue
+            if deadline.passed:  # not recorded as run: it is still due at the next tick
+                result.late.append(job.name)
                 continue
             try:
                 ok, text = job.run(office, now, max_sends)
@@ -195,4 +249,10 @@ def run_due(office: Office, now: datetime, simulated: bool = False, max_sends: i
             office.state.jobs.record_run(job.name, clock, now)
             result.ran[job.name] = text
             result.ok = result.ok and ok
+        # Met only when it cost something: a job left for later, or one that failed on the way.
+        result.timed_out = deadline.passed and (bool(result.late) or not result.ok)
+    if result.timed_out:
+        result.ok = False
+        log.warning("run stopped at its %d s deadline (PONDOK_RUN_SECONDS); not started: %s; queued work stays "
+                    "queued for the next run", result.seconds, ", ".join(result.late) or "nothing")
     return result

@@ -9,12 +9,16 @@ Order matters for "never twice, never lost":
 4. then one update of cells (found by ticket right before writing), one append of new
    rows, one append to Log: at most 2 reads and 3 writes, whatever the number of changes.
    In links mode the Kirim WA rows take the third write and Log waits for the next cycle.
+   A Log append whose outcome was never learnt (Google timed out after writing, or the process
+   died) is followed, at the next append, by a look at Log's ID Pesan column, fetched with the
+   header read the writes make anyway (or alone, as the cycle's second read): rows already there
+   are not appended again.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..errors import MissingHeader, StoreError
 from ..office import Office
@@ -55,6 +59,7 @@ from .intake import issue_ticket
 
 log = logging.getLogger(__name__)
 MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
+STOPPING_WARNING = "layanan diminta berhenti; kabar yang belum terkirim dikirim setelah dijalankan lagi"
 
 
 @dataclass
@@ -183,7 +188,8 @@ class SyncCycle:
 
     def _announcer(self, wording: dict[Status | str, str], services: list[Service]) -> Announcer:
         return Announcer(self.office.messenger, self.state.ledger, self.state.sent, self.state.log,
-                         self.office.links, wording, services, self.settings.village, self.now)
+                         self.office.links, wording, services, self.settings.village, self.now,
+                         timedelta(minutes=self.settings.uncertain_minutes), self.office.stopping.is_requested)
 
     def take_in(self, reading: Reading) -> list[dict[str, str]]:
         """Form responses queued, landed rows marked, walk-ins given tickets, ticks read; returns rows to append."""
@@ -232,7 +238,7 @@ class SyncCycle:
             delivery.note_outcome(self.state, item, outcome, self.now)
             self._note(item.request.ticket, outcome, results)
         for request, number in plan.reminders(single, self.now, self.settings.quiet_hours, set(results)):
-            if announcer.stopped or self.report.sent >= self.max_sends:
+            if announcer.stopped or announcer.halted() or self.report.sent >= self.max_sends:
                 break
             self._note(request.ticket, announcer.remind(request, number), results)
         for outcome in voice.announce(self.office, announcer, reading.tables, self.writes, self.now):
@@ -246,6 +252,8 @@ class SyncCycle:
         announcer.resend_templates()
         if announcer.stopped:
             self.report.error = f"WhatsApp: {announcer.stopped}"
+        if announcer.halted():
+            self.report.warnings.append(STOPPING_WARNING)
         self.deliveries = delivery.log_updates(self.state.sent)
         self._amend_log(self.deliveries.writes)
 
@@ -268,6 +276,8 @@ class SyncCycle:
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""
         writes_done = 0
+        if self.state.log.in_doubt():  # fetched with the header read the writes below make anyway
+            self.office.store.want_column(LOG.name, "ID Pesan")
         if any(self.writes.values()):
             # This update re-reads the header rows, so the appends below lay rows out as the sheet is now.
             missed = self.missed = self.office.store.update_many(self.writes)
@@ -340,9 +350,21 @@ class SyncCycle:
 
     def _flush_log(self) -> None:
         rows = self.state.log.waiting()
-        if rows:
-            self.office.store.append(LOG.name, [row for _, row in rows])
-            self.state.log.drop([i for i, _ in rows])
+        if not rows:
+            return
+        if self.state.log.in_doubt():
+            # An earlier append may have landed without our knowing: skip the rows Log already holds.
+            present = set(self.office.store.column_values(LOG.name, "ID Pesan"))
+            landed = {i for i, row in rows if row.get("ID Pesan") in present}
+            if landed:
+                log.info("%d Log rows were already in Log after an append whose answer was lost", len(landed))
+            self.state.log.drop(landed)
+            rows = [(i, row) for i, row in rows if i not in landed]
+            if not rows:
+                return
+        self.state.log.mark_tried([i for i, _ in rows])
+        self.office.store.append(LOG.name, [row for _, row in rows])
+        self.state.log.drop([i for i, _ in rows])
 
 
 def sync(office: Office, now: datetime | None = None, max_sends: int = 500) -> CycleReport:

@@ -65,7 +65,7 @@ class CloudApiMessenger(Messenger):
             except GraphError as again:
                 raise self.explain(again) from None
         self.sent.record_cloud_message(SentMessage(message_id, notice.ticket, notice.status, notice.kind, phone, notice.text,
-                                        notice.params, "template" if as_template else "text"), now)
+                                        notice.params, "template" if as_template else "text"), now, notice.ref)
         return message_id
 
     def resend_as_template(self, sent: SentMessage, now: datetime) -> str:
@@ -87,7 +87,8 @@ class CloudApiMessenger(Messenger):
         """The Graph API body for `notice`: template, interactive choices, or text.
 
         `biz_opaque_callback_data` comes back in the message's status webhooks: it is how a
-        send whose answer was lost (a time-out) is recognised as delivered, not sent again.
+        send whose answer was lost (a time-out, or a process killed mid-send) is recognised as
+        delivered, not sent again.
         """
         body = self._body(notice, as_template)
         if notice.ref:
@@ -134,6 +135,8 @@ class CloudApiMessenger(Messenger):
             return MessengerError("WhatsApp tidak menjawab; dipastikan dari laporan WhatsApp sebelum dikirim ulang",
                                   uncertain=True)
         if error.kind == "retry":
+            if error.http_status == 0:  # nothing reached Meta (refused connection, the run's deadline)
+                return MessengerError(f"{error.message}; dicoba lagi")
             return MessengerError(f"WhatsApp sedang sibuk ({error.code}); dicoba lagi")
         if error.kind == "window":
             return MessengerError(window_reason or "di luar jendela 24 jam dan PONDOK_WA_TEMPLATE belum diatur",

@@ -4,7 +4,8 @@ Every call has a timeout and a bounded, jittered retry on what Meta asks us to r
 (HTTP 429/5xx, throughput and pair rate limits). A time-out is *not* retried here: the
 message may have gone out, and a resident must not get it twice; the sync decides later.
 Errors are classified once, here, into "retry later", "permanent for this message" and
-"the operator must act" (an expired token stops every send until it is replaced).
+"the operator must act" (an expired token stops every send until it is replaced). Inside a run,
+a call's timeout is cut to the run's deadline and no call starts after it (`retrying.run_deadline`).
 """
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from typing import Any
 
 import requests
 
-from ..retrying import bounded_retry
+from ..retrying import bounded_retry, time_left, within_deadline
 
 log = logging.getLogger(__name__)
+# A send cut short by the deadline is "uncertain" (Meta may have taken it): start none with less time left.
+MIN_SEND_SECONDS = 2.0
 
 # Meta error codes (developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
 RETRY_LATER = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004})
@@ -117,9 +120,12 @@ class GraphClient:
         for attempt in bounded_retry("Graph API call", self.config.attempts, self.config.backoff, worth_retrying,
                                      self.sleep):
             with attempt:
+                left = time_left()
+                if left is not None and left < MIN_SEND_SECONDS:  # nothing was sent: the next run sends it
+                    raise GraphError(-1, "waktu satu putaran habis sebelum pesan dikirim", "retry")
                 try:
-                    response = self.session.request(method, url, headers=headers, timeout=self.config.timeout,
-                                                    **kwargs)
+                    response = self.session.request(method, url, headers=headers,
+                                                    timeout=within_deadline(self.config.timeout), **kwargs)
                 except requests.Timeout:
                     raise GraphError(-1, "Graph API tidak menjawab tepat waktu", "uncertain") from None
                 except requests.ConnectionError as error:  # nothing reached Meta: safe to try again later

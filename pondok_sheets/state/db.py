@@ -93,6 +93,14 @@ CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NUL
     """CREATE TABLE IF NOT EXISTS letters (
         code TEXT PRIMARY KEY, ticket TEXT NOT NULL, number TEXT NOT NULL, service TEXT NOT NULL,
         issued TEXT NOT NULL, name TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)""",
+    # 7 (issue 13): never twice across a stop or a crash. wa_sent.ref: the announcement a message Meta
+    # accepted carries, so an intent left without its outcome is settled by our own record of the wamid;
+    # pending_log.tried: a Log row whose append was attempted, so a later append first checks the tab.
+    """
+    ALTER TABLE wa_sent ADD COLUMN ref TEXT NOT NULL DEFAULT '';
+    CREATE INDEX wa_sent_ref ON wa_sent (ref);
+    ALTER TABLE pending_log ADD COLUMN tried INTEGER NOT NULL DEFAULT 0
+    """,
 )
 
 

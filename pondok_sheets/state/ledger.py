@@ -21,3 +21,8 @@ class Ledger:
         """Remember what came of an announcement, so a lost Notifikasi write never causes a second message."""
         with self.db.connect() as db:
             db.execute("INSERT OR REPLACE INTO ledger VALUES (?, ?, ?, ?, ?)", (ticket, key, basis, result, now))
+
+    def forget(self, ticket: str, key: str, basis: str) -> None:
+        """No outcome for this announcement after all (its send never reached the messenger's far end)."""
+        with self.db.connect() as db:
+            db.execute("DELETE FROM ledger WHERE ticket = ? AND status = ? AND basis = ?", (ticket, key, basis))

@@ -136,13 +136,23 @@ class SentLog:
     def __init__(self, db: Database):
         self.db = db
 
-    def record_cloud_message(self, message: SentMessage, now: datetime) -> None:
-        """Keep what a later failed-status webhook needs to resend the message as a template."""
+    def record_cloud_message(self, message: SentMessage, now: datetime, ref: str = "") -> None:
+        """Keep what a later failed-status webhook needs to resend the message as a template, and the
+        announcement (`ref`) Meta accepted it for."""
         with self.db.connect() as db:
-            db.execute("INSERT OR REPLACE INTO wa_sent (message_id, ticket, status, kind, phone, text, params, via, at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO wa_sent (message_id, ticket, status, kind, phone, text, params, via, at,"
+                       " ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (message.message_id, message.ticket, message.status, message.kind, message.phone,
-                        message.text, json.dumps(list(message.params)), message.via, now.isoformat()))
+                        message.text, json.dumps(list(message.params)), message.via, now.isoformat(), ref))
+
+    def ref_accepted(self, ref: str) -> str | None:
+        """The message id Meta answered for the announcement `ref`, if its answer reached us."""
+        if not ref:
+            return None
+        with self.db.connect() as db:
+            row = db.execute("SELECT message_id FROM wa_sent WHERE ref = ? ORDER BY at DESC LIMIT 1",
+                             (ref,)).fetchone()
+        return row[0] if row else None
 
     def get(self, message_id: str) -> SentMessage | None:
         """A message we sent, by its id."""
@@ -183,6 +193,17 @@ class SentLog:
         """The template went out (or was given up): never resend this one again."""
         with self.db.connect() as db:
             db.execute("UPDATE wa_sent SET resend_due = 2 WHERE message_id = ?", (message_id,))
+
+    def mark_resending(self, message_id: str) -> None:
+        """The template resend is about to leave: until its outcome is known it is never tried again, so a
+        process killed mid-send sends no second template (at most once; `resend_due` 3)."""
+        with self.db.connect() as db:
+            db.execute("UPDATE wa_sent SET resend_due = 3 WHERE message_id = ? AND resend_due = 1", (message_id,))
+
+    def mark_resend_due(self, message_id: str) -> None:
+        """Meta refused the resend before sending anything (busy): it is due again at the next cycle."""
+        with self.db.connect() as db:
+            db.execute("UPDATE wa_sent SET resend_due = 1 WHERE message_id = ? AND resend_due = 3", (message_id,))
 
     def dirty_deliveries(self) -> list[tuple[str, str]]:
         """(message id, Hasil text) for delivery updates not yet written to Log."""

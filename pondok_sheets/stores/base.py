@@ -4,6 +4,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
+from ..errors import MissingHeader
 from ..register.model import TABS, TabSpec
 from ..register.table import CellWrite, RowKey, Table
 
@@ -19,6 +20,17 @@ class TableStore(ABC):
     @abstractmethod
     def append(self, tab: str, rows: Sequence[Mapping[str, str]]) -> None:
         """Add rows (header -> value) below the last row of `tab`, in one request."""
+
+    def want_column(self, tab: str, header: str) -> None:
+        """A hint: `column_values(tab, header)` will be asked for before long (a store may fetch it along
+        with a request it makes anyway)."""
+
+    def column_values(self, tab: str, header: str) -> list[str]:
+        """Every value below `header` in `tab`, in one read request (raises MissingHeader if it is gone)."""
+        table = self.read([tab])[tab]
+        if table.column(header) is None:
+            raise MissingHeader(tab, header)
+        return [values[header] for _, values in table.records((header,))]
 
     @abstractmethod
     def update_many(self, writes: Mapping[str, Sequence[CellWrite]]) -> list[CellWrite]:

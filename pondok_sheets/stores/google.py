@@ -86,6 +86,8 @@ class GoogleStore(TableStore):
         self._client: BoundedSheetsClient | None = None
         self._headers: dict[str, list[str]] = {}  # header rows as of the last read
         self._fresh: set[str] = set()  # tabs whose header row was re-read since then
+        self._wanted: set[tuple[str, str]] = set()  # (tab, header): columns to fetch with the next header read
+        self._columns: dict[tuple[str, str], list[str]] = {}  # such columns, fetched since the last read
         self._writes = 0  # write requests sent: the cycle asks Drive again after its own writes
         self.before_first_write: Callable[[], None] | None = None  # called once, right before the next write
 
@@ -144,13 +146,18 @@ class GoogleStore(TableStore):
         # What this read saw replaces what earlier ones did: a tab deleted since is forgotten.
         self._headers = {tab: table.headers for tab, table in tables.items()}
         self._fresh.clear()
+        self._columns.clear()
         return tables
 
     def _refresh_headers(self, extra: Mapping[str, Sequence[int]] = {}) -> dict[str, list[list[Any]]]:
         """Re-read every known tab's header row (and some key columns) in one request."""
         tabs = list(self._headers)
         ranges = [f"{quote_tab(t)}!1:1" for t in tabs]
+        wanted = {(tab, header): index for tab, header in self._wanted
+                  if (index := Table(tab, [self._headers.get(tab, [])]).column(header)) is not None}
+        self._wanted.clear()
         columns = [(tab, i) for tab, indexes in extra.items() for i in indexes]
+        columns += [key for key in ((tab, i) for (tab, _), i in wanted.items()) if key not in columns]
         ranges += [f"{quote_tab(tab)}!{column_letter(i)}:{column_letter(i)}" for tab, i in columns]
         answer = self.call("values_batch_get", ranges, params=dict(READ_PARAMS))
         value_ranges = answer.get("valueRanges", [])
@@ -158,11 +165,17 @@ class GoogleStore(TableStore):
             values = value_range.get("values", [[]])
             self._headers[tab] = [str(h).strip() for h in values[0]] if values else []
             self._fresh.add(tab)
-        return {f"{tab}:{i}": vr.get("values", []) for (tab, i), vr in zip(columns, value_ranges[len(tabs):])}
+        fetched = {f"{tab}:{i}": vr.get("values", []) for (tab, i), vr in zip(columns, value_ranges[len(tabs):])}
+        for (tab, header), index in wanted.items():
+            if Table(tab, [self._headers[tab]]).column(header) == index:  # not moved since the last read
+                rows = fetched[f"{tab}:{index}"][1:]
+                self._columns[(tab, header)] = [cell_text(r[0], header) if r else "" for r in rows]
+        return fetched
 
     def append(self, tab: str, rows: Sequence[Mapping[str, str]]) -> None:
         if not rows:
             return
+        self._columns = {key: values for key, values in self._columns.items() if key[0] != tab}
         if tab not in self._fresh:
             self._headers.setdefault(tab, [])
             self._refresh_headers()  # lay the rows out under the headers as they are now
@@ -180,6 +193,28 @@ class GoogleStore(TableStore):
             log.error("append to %s landed at %s, expected column %s", tab, landed, column_letter(first))
             raise StoreError(f"Baris baru di tab {tab} tertulis mulai kolom {start}, bukan "
                              f"{column_letter(first)}. Periksa kolom kosong di kiri tabel.", permanent=True)
+
+    def want_column(self, tab: str, header: str) -> None:
+        """Fetch this column with the next request that re-reads the header rows anyway (before a write)."""
+        self._wanted.add((tab, header))
+
+    def column_values(self, tab: str, header: str) -> list[str]:
+        """One column: as fetched with a header read since `want_column`, else found under its header as the
+        last read saw it and re-read with every header row (one request, so an append right after needs no
+        header read of its own)."""
+        if (tab, header) in self._columns:
+            return self._columns.pop((tab, header))
+        self._headers.setdefault(tab, [])
+        index = Table(tab, [self._headers[tab]]).column(header)
+        if index is None:
+            self._refresh_headers()
+            index = Table(tab, [self._headers[tab]]).column(header)
+            if index is None:
+                raise MissingHeader(tab, header)
+        column = self._refresh_headers({tab: [index]})[f"{tab}:{index}"]
+        if Table(tab, [self._headers[tab]]).column(header) != index:
+            raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; dicoba lagi pada sinkron berikutnya.")
+        return [cell_text(row[0], header) if row else "" for row in column[1:]]
 
     def update_many(self, writes: Mapping[str, Sequence[CellWrite]]) -> list[CellWrite]:
         writes = {tab: list(w) for tab, w in writes.items() if w}

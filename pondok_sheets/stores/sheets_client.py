@@ -5,7 +5,8 @@ village office's cron tick must end. Here every call has a timeout, and a call t
 can safely be repeated is retried a few times with jittered back-off on 429, 5xx and
 time-outs. An append is not idempotent: it is retried only on 429 (Google refused it
 before doing anything); after a 5xx or a time-out it is left to the next sync, whose
-read shows whether the rows landed.
+read shows whether the rows landed. Inside a run, every call also ends by the run's deadline
+(`retrying.run_deadline`): its timeout is cut to the time left, and no call starts after it.
 """
 from __future__ import annotations
 
@@ -26,13 +27,15 @@ from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from gspread.utils import rowcol_to_a1
 
 from ..errors import CredentialsProblem, StoreError
-from ..retrying import bounded_retry
+from ..retrying import MIN_CALL_SECONDS, bounded_retry, time_left, within_deadline
 
 # drive.metadata.readonly: the narrowest scope that lets files.get say whether the sheet changed
 # (`spreadsheets` is not a Drive scope; see docs/research/drive-change-check.md).
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.metadata.readonly")
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
+OUT_OF_TIME = ("Waktu satu putaran sinkron (PONDOK_RUN_SECONDS) habis sebelum Google Sheets menjawab; "
+               "pekerjaan tetap antre dan dicoba lagi.")
 
 
 def quote_tab(tab: str) -> str:
@@ -96,9 +99,26 @@ class BoundedSheetsClient(HTTPClient):
 
         for attempt in bounded_retry("Sheets request", self.attempts, self.backoff, worth_retrying, self.sleep):
             with attempt:
-                return super().request(method, endpoint, params=params, data=data, json=json, files=files,
-                                       headers=headers)
+                return self._send(method, endpoint, params=params, data=data, json=json, files=files,
+                                  headers=headers)
         raise AssertionError("unreachable")
+
+    def _send(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+        """gspread's HTTPClient.request, with the timeout cut to the run's deadline (per call: the client is
+        shared by threads, so `self.timeout` is never changed)."""
+        left = time_left()
+        if left is not None and left < MIN_CALL_SECONDS:
+            raise StoreError(OUT_OF_TIME)
+        timeout = self.timeout
+        if left is not None:
+            timeout = tuple(within_deadline(t) for t in timeout) if isinstance(timeout, tuple) \
+                else within_deadline(timeout)
+        # max_allowed_time bounds google-auth's token refresh and the request together.
+        response = self.session.request(method=method, url=endpoint, timeout=timeout, max_allowed_time=left,
+                                        **kwargs)
+        if response.ok:
+            return response
+        raise APIError(response)
 
 
 def explain(error: Exception, account: str) -> StoreError:

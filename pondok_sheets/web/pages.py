@@ -25,7 +25,7 @@ bp = Blueprint("pages", __name__)
 FORM_FIELDS = ("nama", "nik", "wa", "keterangan", "setuju")
 HONEYPOT = "situs_web"  # hidden from people; bots that fill every field fill it
 SUBMISSION = "kiriman"  # the hidden one-time id of a form render: a double tap files once
-_SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
+SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
 
 # Each status in one sentence for the resident, and the colour class that says what it means.
 STATUS_VIEW: dict[str, tuple[str, str]] = {
@@ -77,7 +77,7 @@ def apply(kode: str):
         abort(404, description="Layanan itu tidak ada atau sedang tidak dibuka.")
     values = {f: request.form.get(f, "") for f in FORM_FIELDS + tuple(s.key for s in service.fields)}
     submission = request.form.get(SUBMISSION, "")
-    if not _SUBMISSION_ID.fullmatch(submission):
+    if not SUBMISSION_ID.fullmatch(submission):
         submission = secrets.token_hex(16) if request.method == "GET" else ""
     errors: dict[str, str] = {}
     if request.method == "POST" and request.form.get(HONEYPOT):

@@ -2323,6 +2323,7 @@ class FakeSheetsAPI(LocalServer):
         self.errors: list[BaseException] = []
         # fault injection
         self._fail_rules: list[_FailRule] = []
+        self._applied_fail_rules: list[_FailRule] = []
         self._hang_rules: list[_HangRule] = []
         self._random_rate = 0.0
         self._random_statuses: tuple[int, ...] = (429, 500, 503)
@@ -2602,6 +2603,16 @@ class FakeSheetsAPI(LocalServer):
         with self._lock:
             self._fail_rules.append(_FailRule(n, status, frozenset(kinds)))
 
+    def fail_after_applying(self, n: int = 1, status: int = 503, kinds: Iterable[str] = ("write",)) -> None:
+        """The next ``n`` Sheets requests of the given kinds are handled (a write
+        IS applied) and then answered ``status`` with Google's error body, as
+        when Google's backend wrote and its front end failed the answer. For a
+        non-idempotent write (an append) this is the case that tempts a client
+        to write it twice. Checked after the request succeeded; not for Drive
+        or token requests."""
+        with self._lock:
+            self._applied_fail_rules.append(_FailRule(n, status, frozenset(kinds)))
+
     def fail_randomly(self, rate: float, statuses: Sequence[int] = (429, 500, 503), seed: int = 0) -> None:
         """Fail each Sheets or Drive request (not token requests) with probability
         ``rate``, the status drawn from ``statuses``; seeded, so a run is
@@ -2630,6 +2641,12 @@ class FakeSheetsAPI(LocalServer):
         503 without being applied."""
         with self._lock:
             self._hang_rules.append(_HangRule(n, seconds, after, frozenset(kinds)))
+
+    def stop_hanging(self) -> None:
+        """Google answers again: forget every ``hang_next`` rule not used up yet. Requests
+        already held stay held until their sleep or stop() ends (their clients gave up)."""
+        with self._lock:
+            self._hang_rules.clear()
 
     def before_request(self, callback: Callable[[RequestRecord], None] | None) -> None:
         """Call ``callback(record)`` before each Sheets or Drive request is handled
@@ -2709,6 +2726,15 @@ class FakeSheetsAPI(LocalServer):
                     status = self._random.choice(self._random_statuses)
             return hang, status
 
+    def _take_applied_failure(self, kind: str) -> int | None:
+        with self._lock:
+            rule = next((f for f in self._applied_fail_rules if f.remaining > 0 and kind in f.kinds), None)
+            if rule is None:
+                return None
+            rule.remaining -= 1
+            self._applied_fail_rules = [f for f in self._applied_fail_rules if f.remaining > 0]
+            return rule.status
+
     def _finish(self, record: RequestRecord, response: Response) -> Response:
         record.status = response.status_code
         return response
@@ -2759,6 +2785,9 @@ class FakeSheetsAPI(LocalServer):
         else:
             assert route is not None
             response = self._dispatch(route, request, body)
+            applied_failure = self._take_applied_failure(kind) if response.status_code == 200 else None
+            if applied_failure is not None:
+                response = _json_response(_error_for_status(applied_failure, kind).body(), applied_failure)
         if hang is not None and hang.after:
             if self._stopping.wait(hang.seconds):
                 return self._finish(record, _json_response(SheetsError(503).body(), 503))
