@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import VALID  # noqa: E402  (a valid answer to every field of the built-in services)
 
 CHILD = r"""
-import cProfile, io, json, pathlib, pstats, sys, tempfile, time
+import cProfile, io, json, os, pathlib, pstats, sys, tempfile, time
 from statistics import median
 sys.path.insert(0, sys.argv[1])
 batches, profile, answers = int(sys.argv[2]), sys.argv[3] == "1", json.loads(sys.argv[4])
@@ -67,7 +67,7 @@ if profile:
         view()
     prof.disable()
     text = io.StringIO()
-    pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(int(sys.argv[5]))
+    pstats.Stats(prof, stream=text).sort_stats(os.environ.get("TICKET_VIEW_SORT", "cumulative")).print_stats(int(sys.argv[5]))
     out["profile"] = text.getvalue()
 print(json.dumps(out))
 """

@@ -14,7 +14,7 @@ from .config import Settings, ensure_secret_key, load_config
 from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
-from .web import errors, headers, letters, pages, printed, tasks, transparency, voice, webhook
+from .web import compression, errors, headers, letters, pages, printed, tasks, transparency, voice, webhook
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None,
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     limit_requests(app)
     errors.register(app)
     headers.register(app)
+    compression.register(app)  # gzip for text responses; ETags and 304s kept (web/compression.py)
     return app
 
 
