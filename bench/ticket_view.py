@@ -7,7 +7,8 @@ cProfile of 200 more warm views (top 15 by cumulative time), and the same figure
 view with `Accept-Encoding: gzip`.
 
 Run: python bench/ticket_view.py [--root PATH-TO-CHECKOUT] [--batches 10] [--no-profile]
-(`--root` measures another checkout, e.g. a worktree of main, in a fresh process.)
+(`--root` measures another checkout, e.g. a worktree of main, in a fresh process;
+TICKET_VIEW_TOP=40 and TICKET_VIEW_SORT=tottime change the profile's length and order.)
 """
 from __future__ import annotations
 
