@@ -78,6 +78,16 @@ def test_a_phone_that_takes_gzip_gets_the_same_page_smaller_and_its_second_view_
     assert client.get(url, headers={"If-None-Match": plain.headers["ETag"]}).status_code == 304
 
 
+def test_a_form_sent_back_with_its_errors_is_never_compressed(client):
+    # It echoes what was posted beside the CSRF token: compressed, its length would leak the token (BREACH).
+    form = client.get("/ajukan/SKD").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    refused = client.post("/ajukan/SKD", headers={"Accept-Encoding": "gzip"},
+                          data={"csrf_token": token, "nama": "Siti Aminah " * 40, "nik": "12345", "wa": "", "setuju": ""})
+    assert refused.status_code == 422 and "Content-Encoding" not in refused.headers
+    assert "Siti Aminah" in refused.get_data(as_text=True)  # the echo that makes it matter
+
+
 def test_a_ticket_page_shows_a_sync_from_another_thread_at_once(client, office, staff):
     ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
     sync(office, at("2026-11-25 09:00"))
