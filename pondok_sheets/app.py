@@ -15,7 +15,7 @@ from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
 from .state.limits_store import storage_uri
-from .web import errors, headers, health, letters, pages, printed, proxies, tasks, transparency, voice, webhook
+from .web import compression, errors, headers, health, letters, pages, printed, proxies, tasks, transparency, voice, webhook
 from .web.after_response import FlushAfterResponse
 
 WINDOW = "10 minutes"
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     limit_requests(app, settings)
     errors.register(app)
     headers.register(app)
+    compression.register(app)  # gzip for text responses; ETags and 304s kept (web/compression.py)
     return app
 
 

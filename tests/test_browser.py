@@ -186,3 +186,30 @@ def test_no_content_security_policy_violation_with_javascript_on(live_server, br
     finally:
         context.close()
     assert refused == []
+
+
+
+def test_a_phones_second_view_of_its_ticket_and_qr_code_is_a_304_over_http(live_server, office, phone_page, caplog):
+    import logging
+    import re
+
+    import requests
+
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    phone = requests.Session()  # sends Accept-Encoding: gzip, as phones do
+    for path in (f"/tiket/{ticket}", "/qr/cek.svg"):
+        first = phone.get(live_server + path, timeout=10)
+        assert first.status_code == 200 and first.headers["Content-Encoding"] == "gzip", path
+        assert ticket in first.text if path.startswith("/tiket") else first.text.startswith("<svg")
+        again = phone.get(live_server + path, headers={"If-None-Match": first.headers["ETag"]}, timeout=10)
+        assert again.status_code == 304 and again.content == b"", path
+    # Chromium keeps the page and asks again on the next visit; the server's own log says what it sent.
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    caplog.clear()
+    for path in (f"/tiket/{ticket}", "/qr/cek.svg"):
+        phone_page.goto(live_server + path)
+        phone_page.reload()
+        sent = [m.group(2) for r in caplog.records
+                if (m := re.search(r'GET (\S+) HTTP/1\.1\S*" (\d{3})', r.getMessage())) and m.group(1) == path]
+        assert sent == ["200", "304"], path
+    assert phone_page.goto(f"{live_server}/tiket/{ticket}").ok and phone_page.locator(".ticket").inner_text() == ticket

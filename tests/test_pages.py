@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import io
 import re
+import threading
 
 import pytest
 import zxingcpp
@@ -54,6 +56,49 @@ def test_every_page_is_under_60_kb_with_what_it_loads_and_no_outside_resource(cl
         assert len(page.encode()) + sum(len(client.get(u).data) for u in set(loaded)) < BUDGET, url
         assert "Desa Pondok" in page and 'rel="icon"' in page and "/static/favicon.svg" in loaded, url
         assert not re.search(r'(src|href)="(https?:)?//(?!wa\.me)', page), url  # no CDN, no web font
+
+
+
+@pytest.mark.parametrize("url", ["/", "/ajukan/SKD", "/cek", "/statistik", "/poster", "/qr/cek.svg", "/static/site.css",
+                                 "TICKET"])
+def test_a_phone_that_takes_gzip_gets_the_same_page_smaller_and_its_second_view_is_a_304(client, office, url):
+    url = f"/tiket/{intake.submit(office, 'SKD', VALID, Channel.FORM)}" if url == "TICKET" else url
+    plain = client.get(url)
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert plain.status_code == zipped.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    one_time = re.compile(rb'value="[\w.-]{32,}"')  # the form's CSRF token and submission id, new per render
+    assert one_time.sub(b"", gzip.decompress(zipped.data)) == one_time.sub(b"", plain.data)
+    assert len(zipped.data) < len(plain.data) * (0.6 if len(plain.data) > 2000 else 0.9)
+    if "ETag" not in plain.headers:
+        return  # the form and other pages that change per view carry no ETag, so are never a 304
+    assert zipped.headers["ETag"] != plain.headers["ETag"]  # a cache never swaps one body for the other
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert client.get(url, headers={"If-None-Match": plain.headers["ETag"]}).status_code == 304
+
+
+def test_a_form_sent_back_with_its_errors_is_never_compressed(client):
+    # It echoes what was posted beside the CSRF token: compressed, its length would leak the token (BREACH).
+    form = client.get("/ajukan/SKD").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    refused = client.post("/ajukan/SKD", headers={"Accept-Encoding": "gzip"},
+                          data={"csrf_token": token, "nama": "Siti Aminah " * 40, "nik": "12345", "wa": "", "setuju": ""})
+    assert refused.status_code == 422 and "Content-Encoding" not in refused.headers
+    assert "Siti Aminah" in refused.get_data(as_text=True)  # the echo that makes it matter
+
+
+def test_a_ticket_page_shows_a_sync_from_another_thread_at_once(client, office, staff):
+    ticket = intake.submit(office, "SKD", VALID, Channel.FORM)
+    sync(office, at("2026-11-25 09:00"))
+    first = client.get(f"/tiket/{ticket}")
+    assert 'class="status baru"' in first.get_data(as_text=True)
+    staff.set(ticket, "Status", "Siap Diambil")
+    worker = threading.Thread(target=sync, args=(office, at("2026-11-25 10:00")))  # as the tick or inbox worker
+    worker.start()
+    worker.join()
+    again = client.get(f"/tiket/{ticket}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and 'class="status siap"' in again.get_data(as_text=True)
 
 
 def test_the_landing_page_lists_services_by_name_with_an_index_at_the_top(client, office):
