@@ -15,7 +15,8 @@ from .flow.catalogue import first_start
 from .flow.inbox import InboxWorker
 from .office import Clock, Office
 from .state.limits_store import storage_uri
-from .web import compression, errors, headers, health, letters, pages, printed, proxies, tasks, transparency, voice, webhook
+from .web import (compression, errors, headers, health, letters, pages, printed, proxies, tasks, transparency, voice,
+                  webhook)
 from .web.after_response import FlushAfterResponse
 
 WINDOW = "10 minutes"
