@@ -195,7 +195,7 @@ class Drafter:
 
 def draft_letters(office: Office, tables: dict[str, Table], requests: list[Request], services: list[Service],
                   new_rows: list[dict[str, str]], now: datetime, write: Callable[[Request, str, str], None],
-                  warnings: list[str]) -> Drafting:
+                  warnings: list[str], derives: Callable[[str], bool] = bool) -> Drafting:
     """The sync's part: index the letters the register holds, draft those now due, fit new rows to the tab."""
     table = tables[PERMOHONAN.name]
     if table.column("Rincian") is None:  # an office that upgraded without init-sheet: keep the answers readable
@@ -203,8 +203,10 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
             if row.get("Rincian"):
                 row["Keterangan"] = "\n".join(filter(None, (row.get("Keterangan", ""), row.pop("Rincian"))))
             row.pop("Rincian", None)
+    # The index of the letters the register holds, for the rows that changed (`derives`): the others stand.
     known = office.state.letters.codes()
-    office.state.letters.save(record_of(office, r, services, known) for r in requests if r.ticket and r.letter_number)
+    office.state.letters.save(record_of(office, r, services, known) for r in requests
+                              if r.letter_number and derives(r.ticket))
     drafting = Drafting()
     due = [r for r in requests if is_due(r, office.settings.letter_status)]
     if not due:

@@ -50,6 +50,8 @@ from ..register.model import (
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import mask_name, unneutralize
+from ..state.row_marks import context_of
+from ..state.row_marks import fingerprint as row_fingerprint
 from . import delivery, letters, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .change_check import ChangeCheck, copied_requests
@@ -131,6 +133,8 @@ class SyncCycle:
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.since: dict[str, tuple[str, str]] = {}  # read once in `read`: for the settle delay, then the history
+        self.marks: dict[str, bytes] = {}  # each Permohonan row's fingerprint in this read (issue 16)
+        self.unchanged: set[str] = set()  # tickets whose row is as the last sync left it: nothing to derive again
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
@@ -171,8 +175,28 @@ class SyncCycle:
         services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
         wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
         self.since = self.state.snapshot.status_since()
+        self._compare_rows(tables[PERMOHONAN.name], services)
         return Reading(tables, read_requests(tables[PERMOHONAN.name]), self._announcer(wording, services),
                        form if form in tables else "")
+
+    def _compare_rows(self, table: Table, services: list[Service]) -> None:
+        """Fingerprint every Permohonan row and note the tickets whose row the last sync saw just so."""
+        context = context_of(table.headers, [service_to_dict(s) for s in services])
+        column = table.column("Tiket")
+        if column is None:
+            return
+        seen: dict[str, bytes] = {}
+        for row in table.rows:
+            ticket = str(row[column]).strip().upper() if column < len(row) else ""
+            if ticket:
+                seen[ticket] = b"" if ticket in seen else row_fingerprint(row, context)  # twice: never "unchanged"
+        before = self.state.row_marks.all()
+        self.marks = seen
+        self.unchanged = {t for t, mark in seen.items() if mark and before.get(t) == mark}
+
+    def _derives(self, ticket: str) -> bool:
+        """Whether this sync derives the ticket's local records (snapshot, contacts, letters index) again."""
+        return bool(ticket) and ticket not in self.unchanged
 
     def _local_reading(self, specs: list[TabSpec]) -> Reading:
         """The register as the last read left it: every tab's headers, and the rows timed work needs."""
@@ -214,7 +238,7 @@ class SyncCycle:
                 self._write(request, "Notifikasi", value)
             self._amend_log(ticks.log_writes)
         self.letters = letters.draft_letters(self.office, reading.tables, reading.requests, reading.announcer.services,
-                                             new_rows, self.now, self._write, self.report.warnings)
+                                             new_rows, self.now, self._write, self.report.warnings, self._derives)
         self.voice = voice.take_in(self.office, reading.tables)
         return new_rows
 
@@ -264,14 +288,17 @@ class SyncCycle:
             return
         services = reading.announcer.services
         requests = reading.requests + [plan.request_from_row(row) for row in new_rows]
+        present = {r.ticket for r in requests if r.ticket}
+        requests = [r for r in requests if self._derives(r.ticket)]  # unchanged rows: their records stand
         statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
-                                 mask_name(unneutralize(r.name))) for r in requests if r.ticket]
-        self.state.snapshot.save(statuses, self.stamp, self.since)
+                                 mask_name(unneutralize(r.name))) for r in requests]
+        self.state.snapshot.save(statuses, self.stamp, self.since, present)
         wording = {getattr(s, "value", s): text for s, text in reading.announcer.wording.items()}
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):
             self.state.meta.set(key, value)
-        self.state.contacts.save([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests if r.ticket])
+        self.state.contacts.save([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests])
+        self.state.row_marks.save(self.marks, [r.ticket for r in requests], present)
 
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""

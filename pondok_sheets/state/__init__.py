@@ -16,6 +16,7 @@ from .letters import LetterBook
 from .outbox import ConsoleOutbox, PendingLog
 from .queue import IntakeQueue, QueuedRequest
 from .register_copy import RegisterCopy
+from .row_marks import RowMarks
 from .snapshot import JobClock, Meta, Snapshot
 from .undelivered import Undelivered
 from .voice import VoiceBook
@@ -44,6 +45,7 @@ class State:
         self.snapshot = Snapshot(self.db)
         self.meta = Meta(self.db)
         self.register_copy = RegisterCopy(self.db)
+        self.row_marks = RowMarks(self.db)
         self.jobs = JobClock(self.db)
         self.outbox = ConsoleOutbox(self.db)
         self.log = PendingLog(self.db)

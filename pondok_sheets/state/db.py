@@ -102,6 +102,9 @@ CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NUL
     CREATE INDEX wa_sent_ref ON wa_sent (ref);
     ALTER TABLE pending_log ADD COLUMN tried INTEGER NOT NULL DEFAULT 0
     """,
+    # 8 (issue 16): a fingerprint of every register row as the last sync saw it, so a sync derives the
+    # public snapshot, the contacts and the letters index again only for the rows that changed.
+    "CREATE TABLE row_marks (ticket TEXT PRIMARY KEY, mark BLOB NOT NULL)",
 )
 
 

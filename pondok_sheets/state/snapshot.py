@@ -20,10 +20,11 @@ class Snapshot:
         self.db = db
 
     def save(self, statuses: Iterable[PublicStatus], now: str,
-             since: Mapping[str, tuple[str, str]] | None = None) -> None:
+             since: Mapping[str, tuple[str, str]] | None = None, present: Collection[str] | None = None) -> None:
         """Replace the snapshot with what the last sync read; note each status first seen.
 
-        `since` is `status_since()` if the caller already read it this cycle."""
+        `since` is `status_since()` if the caller already read it this cycle. With `present` (every ticket
+        the register holds), `statuses` need only be the rows that changed: the others are kept as they are."""
         statuses = list(statuses)
         with self.db.connect() as db:
             # Incremental: only rows that are new or changed are written, rows gone from the register dropped.
@@ -34,7 +35,8 @@ class Snapshot:
                 row = (s.ticket, s.service, s.status, s.received, s.updated, s.name)
                 if known.pop(s.ticket, None) != hash(row):
                     changed.append(row)
-            db.executemany("DELETE FROM snapshot WHERE ticket = ?", [(t,) for t in known])
+            gone = [t for t in known if present is None or t not in present]
+            db.executemany("DELETE FROM snapshot WHERE ticket = ?", [(t,) for t in gone])
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)", changed)
             latest = _latest_history(db) if since is None else since
             last = {t: status for t, (status, _) in latest.items()}
