@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..config import ensure_secret_key
 from ..errors import MissingHeader, StoreError
 from ..office import Office
 from ..register import health, plan
@@ -181,7 +182,9 @@ class SyncCycle:
 
     def _compare_rows(self, table: Table, services: list[Service]) -> None:
         """Fingerprint every Permohonan row and note the tickets whose row the last sync saw just so."""
-        context = context_of(table.headers, [service_to_dict(s) for s in services])
+        # Keyed with the office's secret: a fingerprint covers the NIK and the number, so it must not be
+        # something anyone could recompute from guesses.
+        context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services])
         column = table.column("Tiket")
         if column is None:
             return
