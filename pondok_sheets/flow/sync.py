@@ -134,7 +134,7 @@ class SyncCycle:
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.since: dict[str, tuple[str, str]] = {}  # read once in `read`: for the settle delay, then the history
-        self.marks: dict[str, bytes] = {}  # each Permohonan row's fingerprint in this read (issue 16)
+        self.marks: dict[str, int] = {}  # each Permohonan row's fingerprint in this read (issue 16)
         self.unchanged: set[str] = set()  # tickets whose row is as the last sync left it: nothing to derive again
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
@@ -188,14 +188,16 @@ class SyncCycle:
         column = table.column("Tiket")
         if column is None:
             return
-        seen: dict[str, bytes] = {}
+        seen: dict[str, int] = {}
+        twice: set[str] = set()
         for row in table.rows:
             ticket = str(row[column]).strip().upper() if column < len(row) else ""
             if ticket:
-                seen[ticket] = b"" if ticket in seen else row_fingerprint(row, context)  # twice: never "unchanged"
-        before = self.state.row_marks.all()
+                if ticket in seen:
+                    twice.add(ticket)  # a ticket on two rows is never "unchanged"
+                seen[ticket] = row_fingerprint(row, context)
         self.marks = seen
-        self.unchanged = {t for t, mark in seen.items() if mark and before.get(t) == mark}
+        self.unchanged = self.state.row_marks.unchanged(seen) - twice
 
     def _derives(self, ticket: str) -> bool:
         """Whether this sync derives the ticket's local records (snapshot, contacts, letters index) again."""

@@ -24,7 +24,7 @@ BAD_NUMBER = "nomor WA tidak valid"
 def read_requests(table: Table) -> list[Request]:
     """The Permohonan rows that hold anything, as Requests."""
     requests = []
-    for row_number, values in table.records(REQUEST_FIELDS):
+    for row_number, values in table.iter_records(REQUEST_FIELDS):
         request = Request(**{REQUEST_FIELDS[h]: v for h, v in values.items()}, row=row_number)
         request.ticket = request.ticket.upper()
         requests.append(request)

@@ -1,7 +1,7 @@
 """A tab as a grid of text: columns found by header text, rows found by their ticket."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import MissingHeader
@@ -58,14 +58,15 @@ class Table:
 
     def records(self, headers: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
         """(sheet row number, header -> value) for every non-blank row."""
+        return list(self.iter_records(headers))
+
+    def iter_records(self, headers: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+        """`records`, one at a time: a caller that turns each into something smaller never holds 50,000 dicts."""
         columns = [(h, self.column(h)) for h in headers]  # looked up once, not per cell
-        out = []
         for offset, row in enumerate(self.rows):
             if any(str(v).strip() for v in row):
                 width = len(row)
-                out.append((offset + 2, {h: str(row[i]).strip() if i is not None and i < width else ""
-                                         for h, i in columns}))
-        return out
+                yield offset + 2, {h: str(row[i]).strip() if i is not None and i < width else "" for h, i in columns}
 
     def row_values(self, values: dict[str, str]) -> list[str]:
         """A new row laid out under this tab's headers; headers it lacks raise MissingHeader."""

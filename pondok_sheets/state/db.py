@@ -104,7 +104,7 @@ CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NUL
     """,
     # 8 (issue 16): a fingerprint of every register row as the last sync saw it, so a sync derives the
     # public snapshot, the contacts and the letters index again only for the rows that changed.
-    "CREATE TABLE row_marks (ticket TEXT PRIMARY KEY, mark BLOB NOT NULL)",
+    "CREATE TABLE row_marks (ticket TEXT PRIMARY KEY, mark INTEGER NOT NULL)",
 )
 
 

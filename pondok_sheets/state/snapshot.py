@@ -27,21 +27,25 @@ class Snapshot:
         the register holds), `statuses` need only be the rows that changed: the others are kept as they are."""
         statuses = list(statuses)
         with self.db.connect() as db:
-            # Incremental: only rows that are new or changed are written, rows gone from the register dropped.
-            # Compared by hash (one int per row, this process only), so 50,000 rows cost little memory.
-            known = {row[0]: hash(row) for row in db.execute("SELECT * FROM snapshot")}
-            changed = []
-            for s in statuses:
-                row = (s.ticket, s.service, s.status, s.received, s.updated, s.name)
-                if known.pop(s.ticket, None) != hash(row):
-                    changed.append(row)
-            gone = [t for t in known if present is None or t not in present]
-            db.executemany("DELETE FROM snapshot WHERE ticket = ?", [(t,) for t in gone])
+            if present is not None:  # the caller sent only what changed: write it, drop what left the register
+                gone = [(t,) for (t,) in db.execute("SELECT ticket FROM snapshot") if t not in present]
+                changed = [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses]
+            else:
+                # Incremental: only rows that are new or changed are written, rows gone from the register
+                # dropped. Compared by hash (one int per row, this process only), so 50,000 rows cost little.
+                known = {row[0]: hash(row) for row in db.execute("SELECT * FROM snapshot")}
+                changed = []
+                for s in statuses:
+                    row = (s.ticket, s.service, s.status, s.received, s.updated, s.name)
+                    if known.pop(s.ticket, None) != hash(row):
+                        changed.append(row)
+                gone = [(t,) for t in known]
+            db.executemany("DELETE FROM snapshot WHERE ticket = ?", gone)
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)", changed)
             latest = _latest_history(db) if since is None else since
-            last = {t: status for t, (status, _) in latest.items()}
             db.executemany("INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
-                           [(s.ticket, s.status, now) for s in statuses if s.status and last.get(s.ticket) != s.status])
+                           [(s.ticket, s.status, now) for s in statuses
+                            if s.status and latest.get(s.ticket, ("", ""))[0] != s.status])
 
     def public_status(self, ticket: str) -> PublicStatus | None:
         """The ticket's public status from the snapshot, or from the queue before it is flushed."""

@@ -62,18 +62,28 @@ def cell_text(value: Any, header: str) -> str:
     return str(value)
 
 
+CATEGORY_LIMIT = 64  # a column with at most this many distinct values shares one string per value
+
+
 def to_grid(values: list[list[Any]]) -> list[list[str]]:
     """Rows of an UNFORMATTED read as text, header row first: the answer's own lists, converted in place
-    (a 50,000-row read then holds one copy of its rows, not three)."""
+    (a 50,000-row read then holds one copy of its rows, not three). Columns of a few repeated values
+    (Status, Layanan, Saluran, …) keep one string per value instead of one per cell."""
     if not values:
         return []
     values[0] = headers = [str(h) for h in values[0]]
-    # Most cells are already text: only numbers, booleans and dates need converting (the per-cell call is
-    # most of the cost of a large read).
+    shared: list[dict[str, str] | None] = [{} for _ in headers]
     for row in values[1:]:
         for i, v in enumerate(row):
             if type(v) is not str:
-                row[i] = cell_text(v, headers[i] if i < len(headers) else "")
+                v = row[i] = cell_text(v, headers[i] if i < len(headers) else "")
+            seen = shared[i] if i < len(shared) else None
+            if seen is not None:
+                kept = seen.setdefault(v, v)
+                if kept is not v:
+                    row[i] = kept
+                elif len(seen) > CATEGORY_LIMIT:
+                    shared[i] = None  # a column of names or numbers: stop looking
     return values
 
 

@@ -11,9 +11,11 @@ def permohonan_rows(count: int) -> list[list[str]]:
     rows = [list(PERMOHONAN.headers)]
     for i in range(count):
         ticket = f"PDK-{i:07d}".replace("0", "A").replace("1", "B")
-        rows.append([ticket, "2026-10-01 09:00", "Formulir", "Surat Keterangan Domisili", f"Warga {i}",
-                     "3201014507900001", f"0812-{3000 + i % 7000:04d}-{i % 10000:04d}", "", "Diproses", "",
-                     "2026-10-02 09:00", "Diproses · dikabari 2026-10-02 09:00"])
+        # Cells as varied as a real office's: each row its own NIK, number and times.
+        received, told = f"2026-10-{1 + i % 28:02d} {8 + i % 8:02d}:{i % 60:02d}", f"2026-10-{1 + i % 28:02d} 15:{i % 60:02d}"
+        rows.append([ticket, received, "Formulir", "Surat Keterangan Domisili", f"Warga {i}",
+                     f"320101{1 + i % 28:02d}{1 + i % 12:02d}{80 + i % 20:02d}{i % 10000:04d}", f"0812-{3000 + i % 7000:04d}-{i % 10000:04d}", "", "Diproses", "",
+                     told, f"Diproses · dikabari {told}"])
     return rows
 
 
