@@ -183,7 +183,8 @@ def test_no_method_of_the_fake_can_edit_the_sheet_without_moving_the_version() -
     not_edits = {  # create_spreadsheet moves the version itself when it replaces a sheet
         "start", "stop", "service_account_info", "expire_tokens", "create_spreadsheet", "tabs", "values",
         "raw_cell", "sheet_properties", "data_validation", "conditional_formats", "protected_ranges",
-        "reset_counts", "fail_next", "fail_randomly", "hang_next", "stop_hanging", "fail_after_applying", "before_request",
+        "reset_counts", "fail_next", "fail_randomly", "hang_next", "stop_hanging", "fail_after_applying", "truncate_next",
+        "before_request",
         "deny_access", "drive_file",
             "number_format",
     }

@@ -496,6 +496,14 @@ def test_hang_times_out_the_client_without_blocking_others(fake: FakeSheetsAPI) 
     assert time.monotonic() - stop_started < 2
 
 
+def test_truncate_cuts_a_read_short_as_a_dropped_connection(fake: FakeSheetsAPI) -> None:
+    ws = make_client(fake).open_by_key(SID).worksheet("Layanan")
+    fake.truncate_next(1)
+    with pytest.raises(requests.exceptions.RequestException):  # gspread reads the whole body: it breaks
+        ws.get_all_values()
+    assert ws.acell("A2").value == "KTP"  # the next read is whole
+
+
 def test_hang_after_applies_the_write_but_loses_the_answer(fake: FakeSheetsAPI) -> None:
     ws = make_client(fake, timeout=1).open_by_key(SID).worksheet("Log")
     fake.hang_next(1, seconds=30, after=True, kinds=("write",))

@@ -92,6 +92,22 @@ def test_k_status_changes_cost_at_most_2_reads_and_3_writes(sheets_api, tmp_path
     assert sheets_api.reads <= 2 and sheets_api.writes <= 3
 
 
+@pytest.mark.parametrize("store_kind", ["google"])
+def test_a_read_cut_short_is_read_again_and_one_that_keeps_breaking_is_a_clear_failure(office, sheets_api, staff,
+                                                                                      store_kind):
+    ticket = submit(office, "SKD", VALID, Channel.FORM)
+    assert sync(office, at("2026-11-27 09:00")).ok
+    staff.set(ticket, "Status", "Diproses")
+    sheets_api.truncate_next(1)  # the mobile link drops mid-answer once
+    report = sync(office, at("2026-11-27 09:20"))
+    assert report.ok and report.sent == 1  # read again within the cycle: nothing lost, nothing waits
+    staff.set(ticket, "Status", "Siap Diambil")
+    sheets_api.truncate_next(4)  # it keeps dropping: every one of the cycle's 4 tries
+    report = sync(office, at("2026-11-27 09:40"))
+    assert not report.ok and report.summary().startswith("GAGAL") and report.sent == 0
+    assert sync(office, at("2026-11-27 10:00")).sent == 1  # the link is back: the change is announced once
+
+
 def test_page_views_cost_no_google_request(app, client, office, sheets_api, clock):
     ticket = submit(office, "SKD", VALID, Channel.FORM)
     sheets_api.reset_counts()

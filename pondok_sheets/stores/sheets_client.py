@@ -19,6 +19,7 @@ from typing import Any
 
 import ijson
 import requests
+import urllib3
 from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.service_account import Credentials
@@ -108,7 +109,7 @@ class BoundedSheetsClient(HTTPClient):
                 try:
                     response.raw.decode_content = True  # gzip, as Google sends it
                     value_ranges = list(ijson.items(response.raw, "valueRanges.item", use_float=True))
-                except ijson.JSONError as error:  # a truncated answer: as a dropped connection
+                except (ijson.JSONError, urllib3.exceptions.HTTPError) as error:  # cut short: a dropped connection
                     raise requests.ConnectionError(f"incomplete answer from Google: {error}") from None
                 finally:
                     response.close()

@@ -2325,6 +2325,7 @@ class FakeSheetsAPI(LocalServer):
         self._fail_rules: list[_FailRule] = []
         self._applied_fail_rules: list[_FailRule] = []
         self._hang_rules: list[_HangRule] = []
+        self._truncate = 0  # reads still to answer cut short (truncate_next)
         self._random_rate = 0.0
         self._random_statuses: tuple[int, ...] = (429, 500, 503)
         self._random: random.Random = random.Random(0)
@@ -2648,6 +2649,13 @@ class FakeSheetsAPI(LocalServer):
         with self._lock:
             self._hang_rules.clear()
 
+    def truncate_next(self, n: int = 1) -> None:
+        """The next ``n`` Sheets reads (GET) are handled, counted and answered with their body cut in
+        half: the headers promise the whole ``Content-Length`` and the connection closes early, as when
+        a mobile link drops mid-answer."""
+        with self._lock:
+            self._truncate += n
+
     def before_request(self, callback: Callable[[RequestRecord], None] | None) -> None:
         """Call ``callback(record)`` before each Sheets or Drive request is handled
         (after authentication and deny_access, before fault injection), in the
@@ -2682,7 +2690,18 @@ class FakeSheetsAPI(LocalServer):
         except Exception as exc:  # never let the fake answer with a bare HTML 500
             self.errors.append(exc)
             response = _json_response(SheetsError(500).body(), 500)
+        if request.method == "GET" and raw_path.startswith("/v4/spreadsheets/") and self._take_truncate():
+            body = response.get_data()
+            start_response(response.status, list(response.headers.items()))  # the full Content-Length
+            return [body[: len(body) // 2]]
         return response(environ, start_response)
+
+    def _take_truncate(self) -> bool:
+        with self._lock:
+            if self._truncate <= 0:
+                return False
+            self._truncate -= 1
+            return True
 
     def _record(self, request: Request, kind: str, route: _Route | None, body: Any) -> RequestRecord:
         query: dict[str, str | list[str]] = {
