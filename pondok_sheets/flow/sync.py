@@ -50,6 +50,7 @@ from ..register.model import (
 )
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
+from ..register.tickets import as_upper
 from ..register.validation import mask_name, unneutralize
 from ..state.row_marks import context_of
 from ..state.row_marks import fingerprint as row_fingerprint
@@ -133,7 +134,6 @@ class SyncCycle:
         self.report = CycleReport()
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
-        self.since: dict[str, tuple[str, str]] = {}  # read once in `read`: for the settle delay, then the history
         self.marks: dict[str, int] = {}  # each Permohonan row's fingerprint in this read (issue 16)
         self.unchanged: set[str] = set()  # tickets whose row is as the last sync left it: nothing to derive again
         self.deliveries = delivery.Deliveries([], [])
@@ -175,7 +175,6 @@ class SyncCycle:
             tables[spec.name].require(spec)
         services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
         wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
-        self.since = self.state.snapshot.status_since()
         self._compare_rows(tables[PERMOHONAN.name], services)
         return Reading(tables, read_requests(tables[PERMOHONAN.name]), self._announcer(wording, services),
                        form if form in tables else "")
@@ -191,7 +190,7 @@ class SyncCycle:
         seen: dict[str, int] = {}
         twice: set[str] = set()
         for row in table.rows:
-            ticket = str(row[column]).strip().upper() if column < len(row) else ""
+            ticket = as_upper(str(row[column]).strip()) if column < len(row) else ""
             if ticket:
                 if ticket in seen:
                     twice.add(ticket)  # a ticket on two rows is never "unchanged"
@@ -210,7 +209,6 @@ class SyncCycle:
         for spec in specs + [LOG]:
             tables.setdefault(spec.name, Table(spec.name, [list(spec.headers)]))
         requests = copied_requests(self.office)
-        self.since = self.state.snapshot.status_since([r.ticket for r in requests])
         wording = wording_from_rows([{"Status": k, "Pesan": v} for k, v in self.state.meta.get("wording", {}).items()])
         return Reading(tables, requests, self._announcer(wording, self.state.meta.services(active_only=False)),
                        "", local=True)
@@ -258,7 +256,8 @@ class SyncCycle:
         single = [r for r in reading.requests if r.ticket not in copies]
         due, notes = due_announcements(single + new_requests)
         due = delivery.reachable(due + delivery.fixed_numbers(single, self.state), self.state)
-        chosen = plan.schedule(due, {r.ticket for r in new_requests}, self.since, self.now, self.settings.timezone,
+        since = self.state.snapshot.status_since({item.request.ticket for item in due})  # only what is decided on
+        chosen = plan.schedule(due, {r.ticket for r in new_requests}, since, self.now, self.settings.timezone,
                                self.settings.settle_minutes, self.settings.quiet_hours, self.max_sends)
         self.report.waiting += chosen.waiting
         results: dict[str, str] = {}
@@ -297,7 +296,8 @@ class SyncCycle:
         requests = [r for r in requests if self._derives(r.ticket)]  # unchanged rows: their records stand
         statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
                                  mask_name(unneutralize(r.name))) for r in requests]
-        self.state.snapshot.save(statuses, self.stamp, self.since, present)
+        since = self.state.snapshot.status_since({s.ticket for s in statuses})  # before this sync notes any
+        self.state.snapshot.save(statuses, self.stamp, since, present)
         wording = {getattr(s, "value", s): text for s, text in reading.announcer.wording.items()}
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .model import REQUEST_FIELDS, Channel, Request, Status
 from .table import RowKey, Table
+from .tickets import as_upper
 from .validation import Phone, parse_phone, sheets_changed_nik
 
 SEPARATOR = " · "
@@ -26,7 +27,7 @@ def read_requests(table: Table) -> list[Request]:
     requests = []
     for row_number, values in table.iter_records(REQUEST_FIELDS):
         request = Request(**{REQUEST_FIELDS[h]: v for h, v in values.items()}, row=row_number)
-        request.ticket = request.ticket.upper()
+        request.ticket = as_upper(request.ticket)
         requests.append(request)
     return requests
 

@@ -36,3 +36,9 @@ def is_ticket_shaped(text: str, prefix: str) -> bool:
     """True if `text` (already normalised) looks like a ticket this office could have issued."""
     code = text[len(prefix) + 1:] if text.startswith(prefix.upper() + "-") else ""
     return len(code) == CODE_LENGTH and all(c in ALPHABET for c in code)
+
+
+def as_upper(text: str) -> str:
+    """`text` in capitals; the same string when it already is (a read of 50,000 tickets copies none)."""
+    upper = text.upper()
+    return text if upper == text else upper
