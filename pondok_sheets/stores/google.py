@@ -278,12 +278,14 @@ class GoogleStore(TableStore):
     @staticmethod
     def _key_table(tab: str, now: Table, positions: Mapping[str, int],
                    columns: Mapping[str, list[list[Any]]]) -> Table:
-        """A sparse copy of the tab holding only the re-read key columns, to locate rows in."""
+        """A narrow copy of the tab holding only the re-read key columns, row for row, to locate rows in
+        (row numbers are the sheet's: only the columns are left out)."""
+        names = list(positions)
         height = max((len(columns[f"{tab}:{i}"]) for i in positions.values()), default=1)
-        grid: list[list[str]] = [list(now.headers)] + [[""] * len(now.headers) for _ in range(height - 1)]
-        for header, index in positions.items():
-            for r, row in enumerate(columns[f"{tab}:{index}"][1:], start=1):
-                grid[r][index] = cell_text(row[0], header) if row else ""
+        grid: list[list[str]] = [names] + [[""] * len(names) for _ in range(height - 1)]
+        for j, header in enumerate(names):
+            for r, row in enumerate(columns[f"{tab}:{positions[header]}"][1:], start=1):
+                grid[r][j] = (row[0] if type(row[0]) is str else cell_text(row[0], header)) if row else ""
         return Table(tab, grid)
 
     def delete_rows(self, tab: str, keys: Sequence[RowKey]) -> list[RowKey]:
