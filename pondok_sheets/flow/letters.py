@@ -204,9 +204,9 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
                 row["Keterangan"] = "\n".join(filter(None, (row.get("Keterangan", ""), row.pop("Rincian"))))
             row.pop("Rincian", None)
     # The index of the letters the register holds, for the rows that changed (`derives`): the others stand.
-    known = office.state.letters.codes()
-    office.state.letters.save(record_of(office, r, services, known) for r in requests
-                              if r.letter_number and derives(r.ticket))
+    lettered = [r for r in requests if r.letter_number and derives(r.ticket)]
+    known = office.state.letters.codes({r.ticket for r in lettered})
+    office.state.letters.save(record_of(office, r, services, known) for r in lettered)
     drafting = Drafting()
     due = [r for r in requests if is_due(r, office.settings.letter_status)]
     if not due:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 RELEASE_1 = """
 CREATE TABLE IF NOT EXISTS queue (
@@ -106,6 +107,25 @@ CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NUL
     # public snapshot, the contacts and the letters index again only for the rows that changed.
     "CREATE TABLE row_marks (ticket TEXT PRIMARY KEY, mark INTEGER NOT NULL)",
 )
+
+
+IN_CHUNK = 500  # values per `IN (…)` in one statement, well under SQLite's limit of bound values
+WHOLE_TABLE_FROM = 5000  # values above which one pass over the table beats the look-ups
+
+
+def rows_of(db: sqlite3.Connection, select: str, column: str, values: Collection[str],
+            key_at: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of `select` whose `column` (item `key_at` of each row) is one of `values`: a few hundred
+    values per statement, so a sync that asks about ten tickets never loads a table of 50,000 into memory;
+    for many values, one pass over the table instead."""
+    wanted = list(values)
+    if len(wanted) > WHOLE_TABLE_FROM:
+        keep = set(wanted)
+        yield from (row for row in db.execute(select) if row[key_at] in keep)
+        return
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start:start + IN_CHUNK]
+        yield from db.execute(f"{select} WHERE {column} IN ({', '.join('?' for _ in chunk)})", chunk)
 
 
 BUSY_MS = 30_000  # how long a connection waits for another's write lock

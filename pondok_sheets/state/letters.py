@@ -6,10 +6,10 @@ staff later clear its cell or delete its row.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from .db import Database
+from .db import Database, rows_of
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,11 @@ class LetterBook:
             row = db.execute("SELECT * FROM letters WHERE code = ?", (code,)).fetchone()
         return LetterRecord(*row[:6], bool(row[6])) if row else None
 
-    def codes(self) -> dict[tuple[str, str], str]:
-        """The verification code kept for each (ticket, number)."""
+    def codes(self, tickets: Collection[str]) -> dict[tuple[str, str], str]:
+        """The verification code kept for each (ticket, number) of these tickets."""
         with self.db.connect() as db:
-            return {(ticket, number): code for code, ticket, number in db.execute("SELECT code, ticket, number FROM letters")}
+            return {(ticket, number): code for code, ticket, number
+                    in rows_of(db, "SELECT code, ticket, number FROM letters", "ticket", tickets, key_at=1)}
 
     def numbers(self) -> list[str]:
         """Every letter number ever seen, so none is given again."""

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..register.validation import phone_key
-from .db import Database
+from .db import Database, rows_of
 
 # Meta may deliver statuses out of order; a later "delivered" never overwrites "read".
 DELIVERY_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -49,8 +49,9 @@ class ContactBook:
         """(ticket, number as typed, Catatan) of every request, as of this sync.
 
         Only rows whose cells changed since the last sync are parsed and hashed again."""
+        contacts = list(contacts)
         with self.db.connect() as db:
-            known = dict(db.execute("SELECT ticket, typed FROM wa_contacts"))
+            known = dict(rows_of(db, "SELECT ticket, typed FROM wa_contacts", "ticket", [c[0] for c in contacts], 0))
             changed = []
             for ticket, phone, note in contacts:
                 typed = self._hash.typed(phone, note)
