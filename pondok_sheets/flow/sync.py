@@ -195,8 +195,8 @@ class SyncCycle:
                 if ticket in seen:
                     twice.add(ticket)  # a ticket on two rows is never "unchanged"
                 seen[ticket] = row_fingerprint(row, context)
-        self.marks = seen
         self.unchanged = self.state.row_marks.unchanged(seen) - twice
+        self.marks = {t: mark for t, mark in seen.items() if t not in self.unchanged}  # only these are saved
 
     def _derives(self, ticket: str) -> bool:
         """Whether this sync derives the ticket's local records (snapshot, contacts, letters index) again."""
