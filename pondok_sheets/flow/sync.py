@@ -296,8 +296,7 @@ class SyncCycle:
         requests = [r for r in requests if self._derives(r.ticket)]  # unchanged rows: their records stand
         statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
                                  mask_name(unneutralize(r.name))) for r in requests]
-        since = self.state.snapshot.status_since({s.ticket for s in statuses})  # before this sync notes any
-        self.state.snapshot.save(statuses, self.stamp, since, present)
+        self.state.snapshot.save(statuses, self.stamp, present)
         wording = {getattr(s, "value", s): text for s, text in reading.announcer.wording.items()}
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):

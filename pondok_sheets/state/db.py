@@ -128,6 +128,12 @@ def rows_of(db: sqlite3.Connection, select: str, column: str, values: Collection
         yield from db.execute(f"{select} WHERE {column} IN ({', '.join('?' for _ in chunk)})", chunk)
 
 
+def forget_absent(db: sqlite3.Connection, table: str, present: Collection[str]) -> None:
+    """Delete the rows of `table` (keyed by `ticket`) whose ticket is no longer in the register."""
+    gone = [(t,) for (t,) in db.execute(f"SELECT ticket FROM {table}") if t not in present]
+    db.executemany(f"DELETE FROM {table} WHERE ticket = ?", gone)
+
+
 BUSY_MS = 30_000  # how long a connection waits for another's write lock
 
 

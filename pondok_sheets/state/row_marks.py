@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
-from .db import Database
+from .db import Database, forget_absent
 
 
 def fingerprint(cells: Sequence[str], context: bytes) -> int:
@@ -41,7 +41,6 @@ class RowMarks:
     def save(self, marks: Mapping[str, int], changed: Iterable[str], present: set[str]) -> None:
         """Keep the fingerprints of the `changed` tickets; forget tickets no longer `present` in the register."""
         with self.db.connect() as db:
-            gone = [(t,) for (t,) in db.execute("SELECT ticket FROM row_marks") if t not in present]
-            db.executemany("DELETE FROM row_marks WHERE ticket = ?", gone)
+            forget_absent(db, "row_marks", present)
             db.executemany("INSERT OR REPLACE INTO row_marks VALUES (?, ?)",
                            [(t, marks[t]) for t in changed if t in marks])

@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
 from ..register.catalog import DEFAULT_SERVICES, service_from_dict
 from ..register.model import PublicStatus, Service
 from ..register.validation import mask_name, unneutralize
-from .db import Database
-
-
-WHOLE_HISTORY_FROM = 2000  # tickets asked for at once above which the whole history is read in one pass
+from .db import Database, forget_absent, rows_of
 
 
 class Snapshot:
@@ -22,30 +18,15 @@ class Snapshot:
     def __init__(self, db: Database):
         self.db = db
 
-    def save(self, statuses: Iterable[PublicStatus], now: str,
-             since: Mapping[str, tuple[str, str]] | None = None, present: Collection[str] | None = None) -> None:
-        """Replace the snapshot with what the last sync read; note each status first seen.
-
-        `since` is `status_since()` if the caller already read it this cycle. With `present` (every ticket
-        the register holds), `statuses` need only be the rows that changed: the others are kept as they are."""
-        statuses = list(statuses)
+    def save(self, changed: Iterable[PublicStatus], now: str, present: Collection[str]) -> None:
+        """Write the public statuses that changed, drop tickets no longer `present` in the register (the
+        others stand as they are), and note each status the first time a sync sees it."""
+        statuses = list(changed)
+        latest = self.status_since([s.ticket for s in statuses])  # before this sync notes any
         with self.db.connect() as db:
-            if present is not None:  # the caller sent only what changed: write it, drop what left the register
-                gone = [(t,) for (t,) in db.execute("SELECT ticket FROM snapshot") if t not in present]
-                changed = [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses]
-            else:
-                # Incremental: only rows that are new or changed are written, rows gone from the register
-                # dropped. Compared by hash (one int per row, this process only), so 50,000 rows cost little.
-                known = {row[0]: hash(row) for row in db.execute("SELECT * FROM snapshot")}
-                changed = []
-                for s in statuses:
-                    row = (s.ticket, s.service, s.status, s.received, s.updated, s.name)
-                    if known.pop(s.ticket, None) != hash(row):
-                        changed.append(row)
-                gone = [(t,) for t in known]
-            db.executemany("DELETE FROM snapshot WHERE ticket = ?", gone)
-            db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)", changed)
-            latest = _latest_history(db) if since is None else since
+            forget_absent(db, "snapshot", present)
+            db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
+                           [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses])
             db.executemany("INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
                            [(s.ticket, s.status, now) for s in statuses
                             if s.status and latest.get(s.ticket, ("", ""))[0] != s.status])
@@ -78,34 +59,19 @@ class Snapshot:
             return dict(db.execute(f"SELECT ticket, min(at) FROM history WHERE status IN ({marks}) GROUP BY ticket",
                                    wanted).fetchall())
 
-    def status_since(self, tickets: Collection[str] | None = None) -> dict[str, tuple[str, str]]:
+    def status_since(self, tickets: Collection[str]) -> dict[str, tuple[str, str]]:
         """Ticket -> (its latest status, when the sync first saw it), for the settle delay; of `tickets` only
-        when given (a sync asks for the few rows it must decide on, not the whole history)."""
+        (a sync asks for the few rows it must decide on, not the whole history)."""
         with self.db.connect() as db:
-            if tickets is None:
-                return _latest_history(db)
-            if len(tickets) > WHOLE_HISTORY_FROM:  # many: one pass over the history beats a look-up each
-                wanted = set(tickets)
-                return {t: seen for t, seen in _latest_history(db).items() if t in wanted}
-            latest: dict[str, tuple[str, str]] = {}
-            for ticket in tickets:
-                for status, at in db.execute("SELECT status, at FROM history WHERE ticket = ? ORDER BY at, rowid",
-                                             (ticket,)):
-                    latest[ticket] = (status, at)
-            return latest
+            rows = sorted(rows_of(db, "SELECT ticket, status, at, rowid FROM history", "ticket", tickets, 0),
+                          key=lambda row: (row[2], row[3]))
+        return {ticket: (status, at) for ticket, status, at, _ in rows}  # later rows overwrite earlier ones
 
     def timeline(self, ticket: str) -> list[tuple[str, str]]:
         """(status, first seen) for each status the ticket has had, oldest first."""
         with self.db.connect() as db:
             return db.execute("SELECT status, at FROM history WHERE ticket = ? ORDER BY at, rowid",
                               (ticket,)).fetchall()
-
-
-def _latest_history(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
-    latest: dict[str, tuple[str, str]] = {}
-    for ticket, status, at in db.execute("SELECT ticket, status, at FROM history ORDER BY at, rowid"):
-        latest[ticket] = (status, at)  # later rows overwrite earlier ones
-    return latest
 
 
 class Meta:
