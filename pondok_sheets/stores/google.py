@@ -87,6 +87,11 @@ def to_grid(values: list[list[Any]]) -> list[list[str]]:
     return values
 
 
+def columns_moved(tab: str) -> StoreError:
+    """Staff moved a key column between the header read and the write: nothing is written this time."""
+    return StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; dicoba lagi pada sinkron berikutnya.")
+
+
 class GoogleStore(TableStore):
     """A Google Sheet as the register."""
 
@@ -164,7 +169,7 @@ class GoogleStore(TableStore):
         tabs = list(self._headers)
         ranges = [f"{quote_tab(t)}!1:1" for t in tabs]
         wanted = {(tab, header): index for tab, header in self._wanted
-                  if (index := Table(tab, [self._headers.get(tab, [])]).column(header)) is not None}
+                  if (index := self._column_index(tab, header)) is not None}
         self._wanted.clear()
         columns = [(tab, i) for tab, indexes in extra.items() for i in indexes]
         columns += [key for key in ((tab, i) for (tab, _), i in wanted.items()) if key not in columns]
@@ -177,7 +182,7 @@ class GoogleStore(TableStore):
             self._fresh.add(tab)
         fetched = {f"{tab}:{i}": vr.get("values", []) for (tab, i), vr in zip(columns, value_ranges[len(tabs):])}
         for (tab, header), index in wanted.items():
-            if Table(tab, [self._headers[tab]]).column(header) == index:  # not moved since the last read
+            if self._column_index(tab, header) == index:  # not moved since the last read
                 rows = fetched[f"{tab}:{index}"][1:]
                 self._columns[(tab, header)] = [cell_text(r[0], header) if r else "" for r in rows]
         return fetched
@@ -204,6 +209,10 @@ class GoogleStore(TableStore):
             raise StoreError(f"Baris baru di tab {tab} tertulis mulai kolom {start}, bukan "
                              f"{column_letter(first)}. Periksa kolom kosong di kiri tabel.", permanent=True)
 
+    def _column_index(self, tab: str, header: str) -> int | None:
+        """Where `header` stands in the tab's header row as last seen (None: not there, or tab unknown)."""
+        return Table(tab, [self._headers.get(tab, [])]).column(header)
+
     def want_column(self, tab: str, header: str) -> None:
         """Fetch this column with the next request that re-reads the header rows anyway (before a write)."""
         self._wanted.add((tab, header))
@@ -215,15 +224,15 @@ class GoogleStore(TableStore):
         if (tab, header) in self._columns:
             return self._columns.pop((tab, header))
         self._headers.setdefault(tab, [])
-        index = Table(tab, [self._headers[tab]]).column(header)
+        index = self._column_index(tab, header)
         if index is None:
             self._refresh_headers()
-            index = Table(tab, [self._headers[tab]]).column(header)
+            index = self._column_index(tab, header)
             if index is None:
                 raise MissingHeader(tab, header)
         column = self._refresh_headers({tab: [index]})[f"{tab}:{index}"]
-        if Table(tab, [self._headers[tab]]).column(header) != index:
-            raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; dicoba lagi pada sinkron berikutnya.")
+        if self._column_index(tab, header) != index:
+            raise columns_moved(tab)
         return [cell_text(row[0], header) if row else "" for row in column[1:]]
 
     def update_many(self, writes: Mapping[str, Sequence[CellWrite]]) -> list[CellWrite]:
@@ -271,7 +280,7 @@ class GoogleStore(TableStore):
         for tab, tab_keys in keys.items():
             now = Table(tab, [self._headers[tab]])
             if any(now.column(h) != i for h, i in positions[tab].items()):
-                raise StoreError(f"Urutan kolom tab {tab} berubah saat sinkron; dicoba lagi pada sinkron berikutnya.")
+                raise columns_moved(tab)
             located[tab] = (now, self._key_table(tab, now, positions[tab], columns).locate(tab_keys))
         return located
 
