@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pondok_sheets.stores import open_store, prepare_register
 from .conftest import VALID, google_settings
 from .fakes.sheets_api import FakeSheetsAPI
 from .staff import GoogleStaff
-from .test_hosts_wsgi import submit_form
+from .test_hosts_wsgi import stop, submit_form
 from .test_serve import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,12 +123,6 @@ def test_serve_listens_at_once_while_google_hangs_and_takes_the_submission_in_on
         api.stop_hanging()
         wait_until(lambda: ticket in tickets_in(api, settings.sheet_id), DEADLINE + 15)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    output = log.read_text()
+        output = stop(server, log)
     assert "Traceback" not in output and "deadline" in output
     assert "3201014507900001" not in output
