@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..office import Office
 
 log = logging.getLogger(__name__)
+HEALTH_KEY = "sync_health"  # in meta: how the last sync ended (note_health, sync_health)
 SYNC_SLACK = timedelta(seconds=20)  # a cron "every 2 minutes" may fire a little early
 
 
@@ -95,9 +96,16 @@ def sync_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool,
     return report.ok, report.summary()
 
 
+def note_health(office: Office, now: datetime, error: str) -> None:
+    """Keep how a sync ended (`error` empty when it ran to the end), for /healthz: the kind of failure only,
+    never its text."""
+    failure = "" if not error else health.WHATSAPP if error.startswith("WhatsApp") else health.REGISTER
+    office.state.meta.set(HEALTH_KEY, {"at": now.isoformat(), "failure": failure})
+
+
 def sync_health(office: Office, now: datetime) -> health.Verdict:
     """Whether the last sync succeeded, recently enough (see register/health.py)."""
-    last = office.state.meta.get("sync_health") or {}
+    last = office.state.meta.get(HEALTH_KEY) or {}
     at = datetime.fromisoformat(last["at"]) if last.get("at") else None
     return health.judge(at, last.get("failure", ""), now, office.settings.sync_minutes)
 

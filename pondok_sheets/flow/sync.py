@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from ..config import ensure_secret_key
 from ..errors import MissingHeader, StoreError
 from ..office import Office
-from ..register import health, plan
+from ..register import plan
 from ..register.catalog import service_name, service_to_dict, services_from_rows
 from ..register.changes import (
     due_announcements,
@@ -60,6 +60,7 @@ from .change_check import ChangeCheck, copied_requests
 from .form_import import form_tab, import_responses
 from .inbox import process_inbox
 from .intake import issue_ticket
+from .jobs import note_health
 
 log = logging.getLogger(__name__)
 MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
@@ -405,8 +406,6 @@ def sync(office: Office, now: datetime | None = None, max_sends: int = 500) -> C
         process_inbox(office, now)
         report = SyncCycle(office, now, max_sends).run()
         office.state.purge(now)
-        # For /healthz: how this sync ended (the kind of failure only, never its text).
-        failure = "" if report.ok else health.WHATSAPP if report.error.startswith("WhatsApp") else health.REGISTER
-        office.state.meta.set("sync_health", {"at": now.isoformat(), "failure": failure})
+        note_health(office, now, report.error)  # for /healthz
     log.info("sync: %s", report.summary())
     return report
