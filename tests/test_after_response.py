@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from pondok_sheets.app import create_wsgi_app
 from pondok_sheets.flow.intake import Channel, submit
 from pondok_sheets.flow.jobs import run_lock
@@ -16,6 +18,15 @@ from .staff import GoogleStaff
 OTHER = {**VALID, "nama": "Budi Santoso", "nik": "3201011203850002", "wa": "0812-3456-7802"}
 
 
+@pytest.fixture
+def wsgi_app(sheets_api, tmp_path):
+    """`main:app`'s app (the flush after the response) on a new office's Google Sheet: settings, office, client."""
+    settings = google_settings(sheets_api, tmp_path)
+    prepare_register(open_store(settings))
+    app = create_wsgi_app(settings)
+    return settings, app.extensions["pondok"], app.test_client()
+
+
 def post_form(client, answers=VALID) -> tuple[str, object]:
     """A resident sends the SKD form; returns the ticket and the (not yet closed) response."""
     token = csrf_token(client.get("/ajukan/SKD").get_data(as_text=True))
@@ -24,12 +35,8 @@ def post_form(client, answers=VALID) -> tuple[str, object]:
     return response.headers["Location"].split("?")[0].rsplit("/", 1)[1], response
 
 
-def test_the_flush_after_the_response_skips_at_once_while_another_run_holds_the_lock(sheets_api, tmp_path):
-    settings = google_settings(sheets_api, tmp_path)
-    prepare_register(open_store(settings))
-    app = create_wsgi_app(settings)
-    office = app.extensions["pondok"]
-    client = app.test_client()
+def test_the_flush_after_the_response_skips_at_once_while_another_run_holds_the_lock(sheets_api, wsgi_app):
+    settings, office, client = wsgi_app
     with run_lock(office) as held:  # a cron tick (or another worker) is mid-run
         assert held
         ticket, response = post_form(client)
@@ -44,12 +51,8 @@ def test_the_flush_after_the_response_skips_at_once_while_another_run_holds_the_
     assert {ticket, ticket2} <= tickets
 
 
-def test_a_submission_arriving_during_a_flush_is_taken_in_by_that_flush(sheets_api, tmp_path):
-    settings = google_settings(sheets_api, tmp_path)
-    prepare_register(open_store(settings))
-    app = create_wsgi_app(settings)
-    office = app.extensions["pondok"]
-    client = app.test_client()
+def test_a_submission_arriving_during_a_flush_is_taken_in_by_that_flush(sheets_api, wsgi_app):
+    settings, office, client = wsgi_app
     arrived: list[str] = []
 
     def second_resident(record) -> None:
