@@ -35,7 +35,8 @@ def upgraded(tmp_path):
 
 
 def version(path: Path) -> int:
-    with closing(sqlite3.connect(path)) as db:
+    # immutable: the checked-in fixture is only looked at, never given -wal/-shm files beside it
+    with closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as db:
         return db.execute("PRAGMA user_version").fetchone()[0]
 
 

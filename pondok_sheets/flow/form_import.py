@@ -21,7 +21,8 @@ from ..register.forms import (
     new_responses,
     ticked_services,
 )
-from ..register.model import KIRIM_WA, TABS, Channel, Request, Service, Status
+from ..register.changes import read_requests
+from ..register.model import KIRIM_WA, TABS, Channel, Service, Status
 from ..register.table import CellWrite, Table
 from .intake import check, issue_ticket, register_row
 
@@ -57,19 +58,21 @@ def field_answers(table: Table, row_number: int, service: Service | None) -> dic
             if title_key(f.label) in by_title}
 
 
-def import_responses(office: Office, table: Table, requests: list[Request], stamp: str,
+def import_responses(office: Office, table: Table, register: Table, present: set[str], stamp: str,
                      services: list[Service]) -> list[CellWrite]:
-    """Queue every response not yet imported; returns the ticket writes for the responses tab."""
+    """Queue every response not yet imported; returns the ticket writes for the responses tab.
+    `register` is the Permohonan tab as read, `present` every ticket it holds."""
     columns: FormColumns = map_columns(table, office.settings.form_fields)
     if table.column(TICKET) is None:
         raise MissingHeader(table.name, TICKET)
     if columns.missing:
         log.warning("form tab %s: no question maps to %s", table.name, ", ".join(columns.missing))
-    present = {r.ticket for r in requests if r.ticket}
-    # After lost local state, a response whose row already landed is recognised by time and name.
-    landed = {(r.received, r.name.casefold()): r.ticket for r in requests if r.channel == Channel.GOOGLE_FORM.value}
+    landed: dict[tuple[str, str], str] | None = None
     writes = []
     for response in new_responses(table, columns):
+        if landed is None:  # After lost local state, a response whose row already landed is recognised by time and name.
+            landed = {(r.received, r.name.casefold()): r.ticket for r in read_requests(register)
+                      if r.channel == Channel.GOOGLE_FORM.value}
         ticket = office.state.queue.walkin_ticket(response.fingerprint, issue_ticket(office))
         answers = response.answers
         service = find_service(services, answers.get("layanan", ""))

@@ -165,9 +165,10 @@ class Drafting:
 class Drafter:
     """Numbers and links for the requests of one read; every number given counts for the next."""
 
-    def __init__(self, office: Office, requests: list[Request], services: list[Service], now: datetime):
+    def __init__(self, office: Office, numbers: Iterable[str], services: list[Service], now: datetime):
+        """`numbers`: every Nomor Surat cell of the register."""
         self.office, self.services, self.now = office, services, now
-        self.existing = [unneutralize(r.letter_number) for r in requests if r.letter_number]
+        self.existing = [unneutralize(n) for n in numbers if n]
         self.existing += office.state.letters.numbers()  # a number whose row staff deleted stays taken
         self.books: dict[str, NumberBook] = {}
         self.checked: dict[str, list[str]] = {}
@@ -195,7 +196,7 @@ class Drafter:
 
 def draft_letters(office: Office, tables: dict[str, Table], requests: list[Request], services: list[Service],
                   new_rows: list[dict[str, str]], now: datetime, write: Callable[[Request, str, str], None],
-                  warnings: list[str], derives: Callable[[str], bool] = bool) -> Drafting:
+                  warnings: list[str]) -> Drafting:
     """The sync's part: index the letters the register holds, draft those now due, fit new rows to the tab."""
     table = tables[PERMOHONAN.name]
     if table.column("Rincian") is None:  # an office that upgraded without init-sheet: keep the answers readable
@@ -203,8 +204,8 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
             if row.get("Rincian"):
                 row["Keterangan"] = "\n".join(filter(None, (row.get("Keterangan", ""), row.pop("Rincian"))))
             row.pop("Rincian", None)
-    # The index of the letters the register holds, for the rows that changed (`derives`): the others stand.
-    lettered = [r for r in requests if r.letter_number and derives(r.ticket)]
+    # The index of the letters the register holds, for the rows looked at: the skipped rows' entries stand.
+    lettered = [r for r in requests if r.letter_number and r.ticket]
     known = office.state.letters.codes({r.ticket for r in lettered})
     office.state.letters.save(record_of(office, r, services, known) for r in lettered)
     drafting = Drafting()
@@ -216,7 +217,7 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
         warnings.append(f"surat belum dibuat: kolom {', '.join(missing)} belum ada di tab Permohonan. "
                         "Jalankan: python main.py init-sheet")
         return drafting
-    drafter = Drafter(office, requests, services, now)
+    drafter = Drafter(office, table.values("Nomor Surat"), services, now)
     for request in due:
         result = drafter.draft(request)
         if isinstance(result, str):
@@ -267,7 +268,7 @@ def draft_ticket(office: Office, ticket: str, now: datetime) -> tuple[str, str]:
         request.letter_link = cells["Surat"]
         record = record_of(office, request, services)
     else:
-        result = Drafter(office, requests, services, now).draft(request)
+        result = Drafter(office, [r.letter_number for r in requests], services, now).draft(request)
         if isinstance(result, str):
             raise LetterTemplateError(result)
         cells, record = result

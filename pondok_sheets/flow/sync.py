@@ -51,6 +51,7 @@ from ..register.model import (
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
 from ..register.tickets import as_upper
+from ..register.timed import needs_nothing
 from ..register.validation import mask_name, unneutralize
 from ..state.row_marks import context_of
 from ..state.row_marks import fingerprint as row_fingerprint
@@ -116,7 +117,8 @@ class Reading:
     """What the one read of a cycle found."""
 
     tables: dict[str, Table]
-    requests: list[Request]
+    requests: list[Request]  # every row but those the last sync found needing nothing and that are as it saw them
+    tickets: set[str]  # every ticket in Permohonan, the skipped rows' too
     announcer: Announcer
     form: str
     local: bool = False  # from the local copy (Drive said nothing changed): timed work only, no read
@@ -135,8 +137,9 @@ class SyncCycle:
         self.report = CycleReport()
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
-        self.marks: dict[str, int] = {}  # each Permohonan row's fingerprint in this read (issue 16)
-        self.unchanged: set[str] = set()  # tickets whose row is as the last sync left it: nothing to derive again
+        self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
+        self.unchanged: set[str] = set()  # tickets whose row needs nothing and is as the last sync saw it: skipped
+        self.settled: set[str] = set()  # tickets of rows looked at that need nothing: skipped next time if unchanged
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
@@ -176,32 +179,39 @@ class SyncCycle:
             tables[spec.name].require(spec)
         services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
         wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
-        self._compare_rows(tables[PERMOHONAN.name], services)
-        return Reading(tables, read_requests(tables[PERMOHONAN.name]), self._announcer(wording, services),
-                       form if form in tables else "")
+        table = tables[PERMOHONAN.name]
+        tickets, looked_at = self._compare_rows(table, services)
+        requests = read_requests(table, looked_at)
+        # As read, before this cycle changes any of them (a drafted number whose write is lost must count).
+        self.settled = {r.ticket for r in requests if r.ticket in self.marks and needs_nothing(r)
+                        and not letters.is_due(r, self.settings.letter_status)}
+        return Reading(tables, requests, tickets, self._announcer(wording, services), form if form in tables else "")
 
-    def _compare_rows(self, table: Table, services: list[Service]) -> None:
-        """Fingerprint every Permohonan row and note the tickets whose row the last sync saw just so."""
+    def _compare_rows(self, table: Table, services: list[Service]) -> tuple[set[str], list[int]]:
+        """Fingerprint every Permohonan row; returns every ticket, and the rows (0-based) this sync looks at:
+        all but those the last sync found needing nothing and that are as it saw them."""
         # Keyed with the office's secret: a fingerprint covers the NIK and the number, so it must not be
         # something anyone could recompute from guesses.
-        context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services])
+        context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services],
+                             self.settings.letter_status)
         column = table.column("Tiket")
         if column is None:
-            return
+            return set(), list(range(len(table.rows)))
         seen: dict[str, int] = {}
         twice: set[str] = set()
+        tickets: list[str] = []
         for row in table.rows:
             ticket = as_upper(str(row[column]).strip()) if column < len(row) else ""
+            tickets.append(ticket)
             if ticket:
                 if ticket in seen:
-                    twice.add(ticket)  # a ticket on two rows is never "unchanged"
+                    twice.add(ticket)  # a ticket on two rows is always looked at
                 seen[ticket] = row_fingerprint(row, context)
-        self.unchanged = self.state.row_marks.unchanged(seen) - twice
-        self.marks = {t: mark for t, mark in seen.items() if t not in self.unchanged}  # only these are saved
-
-    def _derives(self, ticket: str) -> bool:
-        """Whether this sync derives the ticket's local records (snapshot, contacts, letters index) again."""
-        return bool(ticket) and ticket not in self.unchanged
+        # A delivery WhatsApp reported failed is written into its row, whatever the row says.
+        undelivered = {ticket for ticket, _, _ in self.state.undelivered.waiting()}
+        self.unchanged = self.state.row_marks.unchanged(seen) - twice - undelivered
+        self.marks = {t: mark for t, mark in seen.items() if t not in self.unchanged}
+        return set(seen), [i for i, t in enumerate(tickets) if t not in self.unchanged]
 
     def _local_reading(self, specs: list[TabSpec]) -> Reading:
         """The register as the last read left it: every tab's headers, and the rows timed work needs."""
@@ -211,8 +221,8 @@ class SyncCycle:
             tables.setdefault(spec.name, Table(spec.name, [list(spec.headers)]))
         requests = copied_requests(self.office)
         wording = wording_from_rows([{"Status": k, "Pesan": v} for k, v in self.state.meta.get("wording", {}).items()])
-        return Reading(tables, requests, self._announcer(wording, self.state.meta.services(active_only=False)),
-                       "", local=True)
+        return Reading(tables, requests, {r.ticket for r in requests},
+                       self._announcer(wording, self.state.meta.services(active_only=False)), "", local=True)
 
     def _announcer(self, wording: dict[Status | str, str], services: list[Service]) -> Announcer:
         return Announcer(self.office.messenger, self.state.ledger, self.state.sent, self.state.log,
@@ -224,11 +234,11 @@ class SyncCycle:
         if reading.form:
             try:
                 self.writes[reading.form] = import_responses(self.office, reading.tables[reading.form],
-                                                             reading.requests, self.stamp, reading.announcer.services)
+                                                             reading.tables[PERMOHONAN.name], reading.tickets,
+                                                             self.stamp, reading.announcer.services)
             except MissingHeader as error:  # the rest of the register must not wait for the form
                 self.report.warnings.append(str(error))
-        present = {r.ticket for r in reading.requests if r.ticket}
-        landed, new_rows = plan.new_rows(((q.ticket, q.row) for q in self.state.queue.pending()), present)
+        landed, new_rows = plan.new_rows(((q.ticket, q.row) for q in self.state.queue.pending()), reading.tickets)
         self.state.queue.mark_flushed(landed, self.stamp)
         twins = plan.repeated_walkins(reading.requests)
         for rows in twins.values():
@@ -242,7 +252,7 @@ class SyncCycle:
                 self._write(request, "Notifikasi", value)
             self._amend_log(ticks.log_writes)
         self.letters = letters.draft_letters(self.office, reading.tables, reading.requests, reading.announcer.services,
-                                             new_rows, self.now, self._write, self.report.warnings, self._derives)
+                                             new_rows, self.now, self._write, self.report.warnings)
         self.voice = voice.take_in(self.office, reading.tables)
         return new_rows
 
@@ -292,9 +302,9 @@ class SyncCycle:
             self.state.meta.set("synced_at", self.stamp)
             return
         services = reading.announcer.services
-        requests = reading.requests + [plan.request_from_row(row) for row in new_rows]
-        present = {r.ticket for r in requests if r.ticket}
-        requests = [r for r in requests if self._derives(r.ticket)]  # unchanged rows: their records stand
+        new_requests = [plan.request_from_row(row) for row in new_rows]
+        present = reading.tickets | {r.ticket for r in new_requests}
+        requests = [r for r in reading.requests + new_requests if r.ticket]  # the skipped rows' records stand
         statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
                                  mask_name(unneutralize(r.name))) for r in requests]
         self.state.snapshot.save(statuses, self.stamp, present)
@@ -303,7 +313,7 @@ class SyncCycle:
                            ("synced_at", self.stamp)):
             self.state.meta.set(key, value)
         self.state.contacts.save([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests])
-        self.state.row_marks.save(self.marks, [r.ticket for r in requests], present)
+        self.state.row_marks.save(self.marks, [r.ticket for r in requests if r.ticket in self.settled], present)
 
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""

@@ -22,10 +22,10 @@ NOT_SENT = "tidak terkirim"
 BAD_NUMBER = "nomor WA tidak valid"
 
 
-def read_requests(table: Table) -> list[Request]:
-    """The Permohonan rows that hold anything, as Requests."""
+def read_requests(table: Table, offsets: Iterable[int] | None = None) -> list[Request]:
+    """The Permohonan rows that hold anything, as Requests (with `offsets`, only those rows: 0-based, ascending)."""
     requests = []
-    for row_number, values in table.iter_records(REQUEST_FIELDS):
+    for row_number, values in table.iter_records(REQUEST_FIELDS, offsets):
         request = Request(**{REQUEST_FIELDS[h]: v for h, v in values.items()}, row=row_number)
         request.ticket = as_upper(request.ticket)
         requests.append(request)

@@ -60,13 +60,24 @@ class Table:
         """(sheet row number, header -> value) for every non-blank row."""
         return list(self.iter_records(headers))
 
-    def iter_records(self, headers: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
-        """`records`, one at a time: a caller that turns each into something smaller never holds 50,000 dicts."""
+    def iter_records(self, headers: Iterable[str],
+                     offsets: Iterable[int] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+        """`records`, one at a time: a caller that turns each into something smaller never holds 50,000 dicts.
+        With `offsets` (0-based, ascending), only those rows."""
         columns = [(h, self.column(h)) for h in headers]  # looked up once, not per cell
-        for offset, row in enumerate(self.rows):
+        rows = self.rows
+        for offset in range(len(rows)) if offsets is None else offsets:
+            row = rows[offset]
             if any(str(v).strip() for v in row):
                 width = len(row)
                 yield offset + 2, {h: str(row[i]).strip() if i is not None and i < width else "" for h, i in columns}
+
+    def values(self, header: str) -> list[str]:
+        """Every row's text under `header`, in row order (none for a missing column)."""
+        i = self.column(header)
+        if i is None:
+            return []
+        return [str(row[i]).strip() if i < len(row) else "" for row in self.rows]
 
     def row_values(self, values: dict[str, str]) -> list[str]:
         """A new row laid out under this tab's headers; headers it lacks raise MissingHeader."""
@@ -82,8 +93,8 @@ class Table:
         """Sheet row numbers where each key's row is now; keys not found (or ambiguous) are left out."""
         found: dict[RowKey, int] = {}
         by_ticket: dict[str, list[int]] = {}
-        for offset, row in enumerate(self.rows):
-            by_ticket.setdefault(self.cell(row, ticket_header).upper(), []).append(offset + 2)
+        for offset, ticket in enumerate(self.values(ticket_header)):
+            by_ticket.setdefault(ticket.upper(), []).append(offset + 2)
         for key in keys:
             if key.ticket:
                 rows = by_ticket.get(key.ticket.upper(), [])

@@ -1,9 +1,10 @@
-"""Which rows time alone can make due: what a sync without a read still has to look at."""
+"""Which rows time alone can make due: what a sync without a read still has to look at; and which rows
+no sync has to look at again until one of their cells changes."""
 from __future__ import annotations
 
 import re
 
-from .changes import SEPARATOR, TOLD, due_announcements, read_told
+from .changes import NOT_SENT, SEPARATOR, TOLD, WAITING, due_announcements, read_told
 from .model import Request, Status
 from .timing import REMINDER_AFTER
 
@@ -28,3 +29,14 @@ def is_timed(request: Request) -> bool:
         return False
     sent = _REMINDED.search(request.notified)
     return (int(sent.group(1)) if sent else 0) < len(REMINDER_AFTER)
+
+
+def needs_nothing(request: Request) -> bool:
+    """True for a row whose cells alone say no sync has anything to do for it, now or later: nothing to
+    announce or to note in Notifikasi, no reminder to come, no message waiting for staff or refused.
+    It depends on the row's cells only, so a row seen again with the same cells needs nothing still."""
+    if not request.ticket or is_timed(request):
+        return False
+    due, notes = due_announcements([request])
+    return not due and not notes and f"{SEPARATOR}{WAITING}" not in request.notified \
+        and f"{SEPARATOR}{NOT_SENT}" not in request.notified

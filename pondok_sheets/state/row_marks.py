@@ -1,10 +1,12 @@
 """A fingerprint of each register row as the last sync saw it (issue 16: work that grows with what changed).
 
-A sync reads the whole register when Drive says it changed, but derives its local records (the
-public snapshot, the contacts, the letters index) again only for the rows whose fingerprint moved.
-A fingerprint covers the row's cells and the context they are read in (the headers, the catalogue),
-so a renamed column or a renamed service makes every row count as changed. Losing this table only
-costs one sync that redoes every row.
+A sync reads the whole register when Drive says it changed. A row is kept here only when the sync
+that derived it found it needs nothing (`register.timed.needs_nothing`: nothing to announce, no
+reminder to come, no letter to draft). A later sync that finds the same fingerprint skips that row
+entirely: no Request is built for it, and its local records (the public snapshot, the contacts, the
+letters index) stand. A fingerprint covers the row's cells and the context they are read in (the
+headers, the catalogue, the drafting status, and VERSION), so a renamed column or a renamed service
+makes every row count as changed. Losing this table only costs one sync that redoes every row.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from .db import Database, forget_absent
+
+VERSION = 2  # raise it when what a kept row lets a sync skip changes: every row is then looked at once
 
 
 def fingerprint(cells: Sequence[str], context: bytes) -> int:
@@ -23,11 +27,11 @@ def fingerprint(cells: Sequence[str], context: bytes) -> int:
 
 def context_of(*parts: object) -> bytes:
     """The context rows are read in (headers, catalogue), folded into a fingerprint key."""
-    return hashlib.blake2b(repr(parts).encode(), digest_size=32).digest()
+    return hashlib.blake2b(repr((VERSION, *parts)).encode(), digest_size=32).digest()
 
 
 class RowMarks:
-    """Ticket -> the fingerprint of its row at the last sync that finished deriving from it."""
+    """Ticket -> the fingerprint of its row at the last sync that derived it and found it needs nothing."""
 
     def __init__(self, db: Database):
         self.db = db
@@ -39,7 +43,8 @@ class RowMarks:
                     if marks.get(ticket) == mark}
 
     def save(self, marks: Mapping[str, int], changed: Iterable[str], present: set[str]) -> None:
-        """Keep the fingerprints of the `changed` tickets; forget tickets no longer `present` in the register."""
+        """Keep the fingerprints of the `changed` tickets (rows that need nothing); forget tickets no longer
+        `present` in the register."""
         with self.db.connect() as db:
             forget_absent(db, "row_marks", present)
             db.executemany("INSERT OR REPLACE INTO row_marks VALUES (?, ?)",
