@@ -1,18 +1,25 @@
-"""A sync derives local records again only for rows that changed (issue 16), and never leaves one stale.
+"""A sync looks again only at rows that changed or still need something (issue 16), and never leaves one stale.
 
 The public pages read the snapshot, /verifikasi the letters index, CEK the contacts; each is now
-rebuilt only for rows whose fingerprint moved. These tests force every way a row can change under
-that shortcut and look at what a resident would see.
+rebuilt only for rows whose fingerprint moved. A row the last sync found needing nothing, and
+unchanged since, is skipped outright. These tests force every way a row can change under that
+shortcut, and every way a row can still need work without changing, and look at what a resident
+or staff member would see.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
+from pondok_sheets import create_app
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.register.model import Channel
 
 from .conftest import VALID, at
+from .fakes.graph_api import FakeGraphAPI
+from .test_letter_web import bad_template
+from .test_whatsapp_traffic import RESIDENT, cloud, post, wa_api  # noqa: F401  (fixtures)
 
 NOW = at("2026-11-27 09:00")
 OTHER = {**VALID, "nama": "Budi Santoso", "nik": "3201010203850002", "wa": "0813-5555-0000"}
@@ -68,3 +75,46 @@ def test_a_lost_fingerprint_table_only_makes_one_sync_redo_every_row(client, off
     assert client.get(f"/tiket/{ticket}").status_code == 404
     sync(office, NOW + timedelta(minutes=20))  # the next full read (at least every PONDOK_FULL_READ_MINUTES)
     assert client.get(f"/tiket/{ticket}").status_code == 200 and 'class="status baru"' in page(client, ticket)
+
+
+def test_a_change_held_by_the_settle_delay_goes_out_when_it_ends_though_the_row_never_changed(settings, staff,
+                                                                                              clock):
+    # Every sync reads in full, so the row is seen unchanged again and again while it waits.
+    office = create_app(dataclasses.replace(settings, settle_minutes=30, full_read_minutes=1), {"TESTING": True},
+                        clock=clock).extensions["pondok"]
+    ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
+    sync(office, NOW)
+    staff.set(ticket, "Status", "Diproses")
+    for minutes in (2, 10, 20):
+        assert sync(office, NOW + timedelta(minutes=minutes)).sent == 0
+    assert staff.row(ticket)["Notifikasi"].startswith("Baru · dikabari")
+    assert sync(office, NOW + timedelta(minutes=40)).sent == 1
+    assert staff.row(ticket)["Notifikasi"].startswith("Diproses · dikabari")
+    assert sync(office, NOW + timedelta(minutes=60)).sent == 0
+
+
+def test_a_letter_refused_for_a_bad_template_is_drafted_once_it_is_fixed_though_the_row_never_changed(
+        office, staff, settings):
+    bad_template(settings.templates_dir)
+    ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
+    sync(office, NOW)
+    staff.set(ticket, "Status", "Diproses")
+    for minutes in (5, 25, 45):  # refused, and the row then sits as it is
+        assert "nama_ibu_kandung" in sync(office, NOW + timedelta(minutes=minutes)).summary()
+    assert staff.row(ticket)["Nomor Surat"] == ""
+    (settings.templates_dir / "SKD.docx").unlink()  # staff put the built-in template back
+    sync(office, NOW + timedelta(minutes=65))
+    assert staff.row(ticket)["Nomor Surat"].startswith("470/001/")
+
+
+def test_a_delivery_reported_failed_for_a_row_seen_unchanged_still_reaches_its_notifikasi(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(ticket, "Status", "Perlu Dilengkapi")
+    wa_api.fail_for(RESIDENT, 131026, asynchronous=True)  # Meta accepts, then reports it undeliverable
+    sync(office, at("2026-11-27 10:00"))
+    sync(office, at("2026-11-27 10:20"))  # the told row is read again as it is: it needs nothing now
+    post(cloud, wa_api, FakeGraphAPI.status_update(wa_api.sent[-1].message_id, "failed", RESIDENT, error_code=131026))
+    sync(office, at("2026-11-27 10:25"))
+    assert staff.row(ticket)["Notifikasi"].startswith("Perlu Dilengkapi · tidak terkirim: nomor tidak terdaftar")
