@@ -157,13 +157,14 @@ class Announcer:
         self.ledger.record_outcome(ticket, key, basis, outcome.notified, self.stamp)
         return outcome
 
-    def resend_templates(self) -> None:
-        """Messages Meta reported undelivered because the 24-hour window had closed: once, as the template."""
+    def resend_templates(self) -> StopAll | None:
+        """Messages Meta reported undelivered because the 24-hour window had closed: once, as the template.
+        Returns the stop, when WhatsApp refused every send (the rest wait for the next cycle)."""
         if not self.messenger.can_resend:
-            return
+            return None
         for sent in self.sent.due_resends():
             if self.stopped or self.halted():
-                return
+                return StopAll(self.stopped) if self.stopped else None
             self.sent.mark_resending(sent.message_id)  # the intent: a resend in doubt is never repeated
             try:
                 message_id = self.messenger.resend_as_template(sent, self.now)
@@ -181,6 +182,7 @@ class Announcer:
                 result = "terkirim ulang sebagai template"
             self.sent.mark_resent(sent.message_id)
             self._log(sent.ticket, mask_phone(sent.phone), sent.kind, sent.text, result, message_id)
+        return StopAll(self.stopped) if self.stopped else None
 
     def _deliver(self, request: Request, notice: Notice, key: str) -> Outcome:
         """Send through the messenger and log it. Sent carries no Notifikasi yet: the caller decides it."""

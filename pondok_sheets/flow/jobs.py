@@ -23,13 +23,11 @@ from typing import TYPE_CHECKING
 from filelock import FileLock, Timeout
 
 from ..errors import MessengerError, MissingHeader, StoreError
-from ..register import health
 
 if TYPE_CHECKING:
     from ..office import Office
 
 log = logging.getLogger(__name__)
-HEALTH_KEY = "sync_health"  # in meta: how the last sync ended (note_health, sync_health)
 SYNC_SLACK = timedelta(seconds=20)  # a cron "every 2 minutes" may fire a little early
 
 
@@ -90,24 +88,10 @@ def run_lock(office: Office, wait: float = 0) -> Iterator[bool]:
 
 def sync_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:
     """Flush the intake queue and sync the register (messages included)."""
-    from .sync import sync
+    from .sync import sync  # not at the top: a cron `tick` with nothing due never loads the sync
 
     report = sync(office, now, max_sends=max_sends)
     return report.ok, report.summary()
-
-
-def note_health(office: Office, now: datetime, error: str) -> None:
-    """Keep how a sync ended (`error` empty when it ran to the end), for /healthz: the kind of failure only,
-    never its text."""
-    failure = "" if not error else health.WHATSAPP if error.startswith("WhatsApp") else health.REGISTER
-    office.state.meta.set(HEALTH_KEY, {"at": now.isoformat(), "failure": failure})
-
-
-def sync_health(office: Office, now: datetime) -> health.Verdict:
-    """Whether the last sync succeeded, recently enough (see register/health.py)."""
-    last = office.state.meta.get(HEALTH_KEY) or {}
-    at = datetime.fromisoformat(last["at"]) if last.get("at") else None
-    return health.judge(at, last.get("failure", ""), now, office.settings.sync_minutes)
 
 
 def digest_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[bool, str]:

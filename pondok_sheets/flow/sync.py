@@ -61,7 +61,7 @@ from .change_check import ChangeCheck, copied_requests
 from .form_import import form_tab, import_responses
 from .inbox import process_inbox
 from .intake import issue_ticket
-from .jobs import note_health
+from .health import note_health
 
 log = logging.getLogger(__name__)
 MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
@@ -80,6 +80,7 @@ class CycleReport:
     unplaced: int = 0
     waiting: int = 0  # changes held back: settling, quiet hours, or this run's budget
     error: str = ""
+    stopped: str = ""  # why WhatsApp stopped every send this cycle (the first StopAll)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -97,6 +98,8 @@ class CycleReport:
             self.waiting += 1
         else:
             self.retry_later += 1
+            if isinstance(outcome, StopAll):
+                self.stopped = self.stopped or outcome.reason
 
     def summary(self) -> str:
         """One line in Bahasa Indonesia for staff and the cron log."""
@@ -288,9 +291,11 @@ class SyncCycle:
             self._write(request, header, value)
         for request, value in delivery.undelivered_cells(reading.requests, self.state, set(results)):
             self._write(request, "Notifikasi", value)  # WhatsApp reported it undelivered after accepting it
-        announcer.resend_templates()
-        if announcer.stopped:
-            self.report.error = f"WhatsApp: {announcer.stopped}"
+        stop = announcer.resend_templates()
+        if stop is not None:
+            self.report.stopped = self.report.stopped or stop.reason
+        if self.report.stopped:
+            self.report.error = f"WhatsApp: {self.report.stopped}"
         if announcer.halted():
             self.report.warnings.append(STOPPING_WARNING)
         self.deliveries = delivery.log_updates(self.state.sent)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..flow.jobs import sync_health
+from ..flow.health import sync_health
 from . import current_office as office
 
 bp = Blueprint("health", __name__)
