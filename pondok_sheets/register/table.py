@@ -92,9 +92,11 @@ class Table:
     def locate(self, keys: Iterable[RowKey], ticket_header: str = "Tiket") -> dict[RowKey, int]:
         """Sheet row numbers where each key's row is now; keys not found (or ambiguous) are left out."""
         found: dict[RowKey, int] = {}
-        by_ticket: dict[str, list[int]] = {}
-        for offset, ticket in enumerate(self.values(ticket_header)):
-            by_ticket.setdefault(ticket.upper(), []).append(offset + 2)
+        wanted = {key.ticket.upper() for key in keys if key.ticket}
+        by_ticket: dict[str, list[int]] = {}  # only the tickets looked for: a register holds 50,000
+        for offset, ticket in enumerate(map(str.upper, self.values(ticket_header)) if wanted else ()):
+            if ticket in wanted:
+                by_ticket.setdefault(ticket, []).append(offset + 2)
         for key in keys:
             if key.ticket:
                 rows = by_ticket.get(key.ticket.upper(), [])

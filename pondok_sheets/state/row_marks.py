@@ -12,22 +12,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from .db import Database, forget_absent
 
 VERSION = 2  # raise it when what a kept row lets a sync skip changes: every row is then looked at once
 
 
-def fingerprint(cells: Sequence[str], context: bytes) -> int:
+def fingerprint(cells: Sequence[str], context: Any) -> int:
     """A 64-bit number that changes whenever any cell of the row, or the context, changes (an int, not
     bytes: 50,000 of them are held during a sync)."""
-    digest = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=8, key=context[:64]).digest()
-    return int.from_bytes(digest, "big", signed=True)  # SQLite's INTEGER is signed
+    hasher = context.copy()  # keyed once per sync, copied per row
+    hasher.update("\x1f".join(cells).encode())
+    return int.from_bytes(hasher.digest(), "big", signed=True)  # SQLite's INTEGER is signed
 
 
-def context_of(*parts: object) -> bytes:
-    """The context rows are read in (headers, catalogue), folded into a fingerprint key."""
-    return hashlib.blake2b(repr((VERSION, *parts)).encode(), digest_size=32).digest()
+def context_of(*parts: object) -> Any:
+    """The context rows are read in (headers, catalogue, …), folded into the key of the rows' hash."""
+    key = hashlib.blake2b(repr((VERSION, *parts)).encode(), digest_size=32).digest()
+    return hashlib.blake2b(digest_size=8, key=key)
 
 
 class RowMarks:
