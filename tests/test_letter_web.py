@@ -91,6 +91,24 @@ def test_verification_shows_the_facts_and_never_the_nik_or_the_number(office, st
     assert "DICABUT" in revoked and "Surat ini asli" not in revoked
 
 
+def test_dicabut_in_the_surat_cell_revokes_a_collected_letter_without_telling_the_resident(
+        office, staff, client, runner):
+    ticket, number, _ = drafted(office, staff)
+    staff.set(ticket, "Status", "Selesai")  # collected: the resident was told it is done
+    sync(office, at("2026-12-03 09:00"))
+    told = [text for _, _, _, t, text in office.state.outbox.latest(100) if t == ticket]
+    assert "sudah selesai" in told[-1]
+    staff.set(ticket, "Surat", "DICABUT salah tanggal lahir " + staff.row(ticket)["Surat"])
+    assert sync(office, at("2026-12-04 09:00")).ok
+    page = client.get(f"/verifikasi/{verification_code('test-secret', ticket, number)}").get_data(as_text=True)
+    assert "DICABUT" in page and "Surat ini asli" not in page
+    assert [text for _, _, _, t, text in office.state.outbox.latest(100) if t == ticket] == told
+    assert "belum dapat kami proses" not in "\n".join(told)
+    refused = runner.invoke(["surat", ticket])  # a fresh link would erase the mark
+    assert refused.exit_code != 0 and "sudah dicabut" in refused.output
+    assert staff.row(ticket)["Surat"].startswith("DICABUT") and staff.row(ticket)["Nomor Surat"] == number
+
+
 def test_an_unknown_code_says_the_letter_may_not_be_genuine(client):
     page = client.get("/verifikasi/ABCDEFGHJKMNPQ")
     assert page.status_code == 404
