@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from dataclasses import replace
 from datetime import timedelta
 
 import docx
 import pytest
 
+from pondok_sheets import create_app
+from pondok_sheets.cli import cli
 from pondok_sheets.documents.letters import builtin_template
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
@@ -139,6 +142,27 @@ def test_a_bad_template_is_reported_by_doctor_and_refused_at_drafting(office, st
     command = runner.invoke(["surat", ticket])
     assert command.exit_code != 0 and "nama_ibu_kandung" in command.output
     assert staff.row(ticket)["Nomor Surat"] == ""
+
+
+def doctor_line(result, start: str) -> str:
+    (line,) = [line for line in result.output.splitlines() if start in line]
+    return line
+
+
+def test_doctor_says_per_service_whether_the_offices_own_template_or_the_built_in_one_is_used(
+        settings, runner, tmp_path, clock):
+    line = doctor_line(runner.invoke(["doctor"]), "Templat surat:")
+    assert "templat kantor dipakai" not in line and "templat bawaan dipakai untuk SKD, SKTM" in line
+    assert "PONDOK_LETTER_DIR" in line and "Render" in line  # the uploads sit in the data folder a host may wipe
+    repo = tmp_path / "salinan-repo" / "surat"
+    repo.mkdir(parents=True)
+    shutil.copy(builtin_template("SKU"), repo / "SKU.docx")
+    app = create_app(replace(settings, letter_dir=repo), {"TESTING": True}, clock=clock)
+    result = app.test_cli_runner().invoke(cli, ["doctor"])
+    line = doctor_line(result, "Templat surat:")
+    assert "templat kantor dipakai untuk SKU;" in line and "SKU" not in line.split("bawaan", 1)[1]
+    assert "Render" not in line  # a folder of the office's repository copy survives a wiped disk
+    assert "[OK] Templat surat semua layanan bisa dipakai." in result.output
 
 
 def test_the_surat_command_drafts_once_then_only_renews_the_link(office, staff, runner):

@@ -67,11 +67,15 @@ def village_code(office: Office) -> str:
 
 def template_path(office: Office, service: Service) -> Path | None:
     """The office's own `<KODE>.docx` when there is one, else the built-in; None for neither."""
-    own = office.settings.templates_dir / f"{service.code.upper()}.docx"
-    if own.is_file():
-        return own
+    if has_own_template(office, service):
+        return office.settings.templates_dir / f"{service.code.upper()}.docx"
     builtin = builtin_template(service.code)
     return builtin if builtin.is_file() else None
+
+
+def has_own_template(office: Office, service: Service) -> bool:
+    """The office's own `<KODE>.docx` is in PONDOK_LETTER_DIR (else the built-in one is used)."""
+    return (office.settings.templates_dir / f"{service.code.upper()}.docx").is_file()
 
 
 def template_problems(office: Office, service: Service) -> list[str]:
