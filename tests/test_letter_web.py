@@ -118,6 +118,33 @@ def test_an_unknown_code_says_the_letter_may_not_be_genuine(client):
     assert "tidak ditemukan — surat ini mungkin tidak asli" in page.get_data(as_text=True)
 
 
+def test_verification_look_ups_are_rate_limited(client):
+    codes = [client.get(f"/verifikasi/ABCDEFGHJK{i:04d}").status_code for i in range(61)]
+    assert codes[:60] == [404] * 60 and codes[60] == 429
+    neighbour = client.get("/verifikasi/ABCDEFGHJKMNPQ", environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert neighbour.status_code == 404  # counted per address: another phone still gets its answer
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed here")
+def test_the_signed_link_serves_a_pdf_where_libreoffice_is_installed(office, staff, client, monkeypatch, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    ticket, number, path = drafted(office, staff)
+    pdf = client.get(f"{path}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Cache-Control"] == "no-store" and f"SKD-{ticket}.pdf" in pdf.headers["Content-Disposition"]
+    assert number in pypdf.PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    head, expires, signature = path.rsplit("/", 1)[1].split(".")
+    tampered = client.get(f"/surat/{head}.{int(expires) + 86400}.{signature}/pdf")
+    assert tampered.status_code == 403 and "Tautan surat tidak sah" in tampered.get_data(as_text=True)
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # a host without LibreOffice
+    missing = client.get(f"{path}/pdf")
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "PDF tidak tersedia" in html and "Google Dokumen" in html
+    assert client.get(path).status_code == 200  # the .docx still comes
+
+
 def bad_template(folder, code="SKD") -> None:
     document = docx.Document(str(builtin_template(code)))
     document.add_paragraph("Nama ibu kandung: {{ nama_ibu_kandung }}")
