@@ -8,6 +8,7 @@ Run: python bench/letters.py
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -31,7 +32,10 @@ from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: E402
 LETTERS = 50
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    """Parse the command line (only --help), then run both syncs and print their figures."""
+    argparse.ArgumentParser(prog="python bench/letters.py", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     with FakeSheetsAPI() as api:
         for drafting in ("", "Diproses"):
             with tempfile.TemporaryDirectory() as folder:
@@ -76,4 +80,4 @@ def run(api: FakeSheetsAPI, folder: Path, drafting: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -12,6 +12,7 @@ from pondok_sheets import create_app
 from pondok_sheets.cli.letters import draft_locked
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
+from pondok_sheets.register.letter_codes import verification_code
 from pondok_sheets.register.model import Channel
 
 from .conftest import VALID, at
@@ -144,3 +145,32 @@ def test_staff_edits_to_rincian_reach_the_letter(office, staff, client):
     assert "Siti Aminah" not in text  # the submitted name for this request is "Warga A0"
     assert "Warga A0" in text and "3201014507900001" in text and "2 Desember 2026" in text
     assert staff.row(ticket)["Nomor Surat"] in text
+
+
+def test_a_redrafted_letters_old_code_says_revoked_and_the_new_one_genuine(office, staff, client):
+    (ticket,) = landed(office, staff, ["SKD"])
+    staff.set(ticket, "Status", "Diproses")
+    sync(office, at("2026-12-02 09:00"))
+    old = staff.row(ticket)["Nomor Surat"]
+    assert old == "470/001/DS-PDK/XII/2026"
+    old_page = f"/verifikasi/{verification_code('test-secret', ticket, old)}"
+    assert "Surat ini asli" in client.get(old_page).get_data(as_text=True)
+    staff.set(ticket, "Nomor Surat", "")  # staff cancel the letter (a wrong name, say): the sync drafts anew
+    sync(office, at("2026-12-02 10:00"))
+    new = staff.row(ticket)["Nomor Surat"]
+    assert new == "470/002/DS-PDK/XII/2026"
+    revoked = client.get(old_page).get_data(as_text=True)
+    assert "DICABUT" in revoked and "Surat ini asli" not in revoked and old in revoked
+    genuine = client.get(f"/verifikasi/{verification_code('test-secret', ticket, new)}").get_data(as_text=True)
+    assert "Surat ini asli" in genuine and new in genuine
+
+
+def test_the_surat_command_revokes_the_letter_whose_number_staff_cleared(office, staff, client, runner):
+    (ticket,) = landed(office, staff, ["SKD"])
+    assert runner.invoke(["surat", ticket]).exit_code == 0
+    old = staff.row(ticket)["Nomor Surat"]
+    staff.set(ticket, "Nomor Surat", "")
+    again = runner.invoke(["surat", ticket])
+    assert again.exit_code == 0 and "470/002/DS-PDK/" in again.output, again.output
+    old_page = client.get(f"/verifikasi/{verification_code('test-secret', ticket, old)}").get_data(as_text=True)
+    assert "DICABUT" in old_page and "Surat ini asli" not in old_page

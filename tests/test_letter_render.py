@@ -60,6 +60,23 @@ def test_every_built_in_template_renders_a_complete_letter(code):
     assert qr_texts(letter) == [URL]
 
 
+@pytest.mark.parametrize("code", sorted(DEFAULT_FORMS))
+def test_every_built_in_template_prints_every_default_field(code):
+    values = {f.key: f"[{f.key}]" for f in DEFAULT_FORMS[code]}
+    text = text_of(docx.Document(io.BytesIO(render_letter(builtin_template(code), context_for(code, values), URL))))
+    assert [key for key, value in values.items() if value not in text] == []
+
+
+def test_the_death_letter_names_the_day_the_hour_and_the_burial_place():
+    values = filled(DEFAULT_FORMS["SKM"]) | {"tanggal_meninggal": "30 November 2026", "jam_meninggal": "14.30",
+                                            "tempat_pemakaman": "TPU Sukamaju"}
+    text = text_of(docx.Document(io.BytesIO(render_letter(builtin_template("SKM"), context_for("SKM", values), URL))))
+    assert "Senin, 30 November 2026" in text and "14.30" in text and "TPU Sukamaju" in text
+    person = text_of(docx.Document(io.BytesIO(render_letter(builtin_template("SKD"),
+                                                            context_for("SKD", {"kewarganegaraan": ""}), URL))))
+    assert "WNI" in person  # left unanswered, a village resident is a citizen
+
+
 def test_the_service_facts_land_in_the_letter():
     values = filled(DEFAULT_FORMS["SKM"]) | {"nama_almarhum": "Slamet Riyadi", "tanggal_meninggal": "1 Desember 2026",
                                             "tempat_meninggal": "RSUD Sleman"}

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from dataclasses import replace
 from datetime import timedelta
 
 import docx
 import pytest
 
+from pondok_sheets import create_app
+from pondok_sheets.cli import cli
 from pondok_sheets.documents.letters import builtin_template
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
@@ -91,10 +94,55 @@ def test_verification_shows_the_facts_and_never_the_nik_or_the_number(office, st
     assert "DICABUT" in revoked and "Surat ini asli" not in revoked
 
 
+def test_dicabut_in_the_surat_cell_revokes_a_collected_letter_without_telling_the_resident(
+        office, staff, client, runner):
+    ticket, number, _ = drafted(office, staff)
+    staff.set(ticket, "Status", "Selesai")  # collected: the resident was told it is done
+    sync(office, at("2026-12-03 09:00"))
+    told = [text for _, _, _, t, text in office.state.outbox.latest(100) if t == ticket]
+    assert "sudah selesai" in told[-1]
+    staff.set(ticket, "Surat", "DICABUT salah tanggal lahir " + staff.row(ticket)["Surat"])
+    assert sync(office, at("2026-12-04 09:00")).ok
+    page = client.get(f"/verifikasi/{verification_code('test-secret', ticket, number)}").get_data(as_text=True)
+    assert "DICABUT" in page and "Surat ini asli" not in page
+    assert [text for _, _, _, t, text in office.state.outbox.latest(100) if t == ticket] == told
+    assert "belum dapat kami proses" not in "\n".join(told)
+    refused = runner.invoke(["surat", ticket])  # a fresh link would erase the mark
+    assert refused.exit_code != 0 and "sudah dicabut" in refused.output
+    assert staff.row(ticket)["Surat"].startswith("DICABUT") and staff.row(ticket)["Nomor Surat"] == number
+
+
 def test_an_unknown_code_says_the_letter_may_not_be_genuine(client):
     page = client.get("/verifikasi/ABCDEFGHJKMNPQ")
     assert page.status_code == 404
     assert "tidak ditemukan — surat ini mungkin tidak asli" in page.get_data(as_text=True)
+
+
+def test_verification_look_ups_are_rate_limited(client):
+    codes = [client.get(f"/verifikasi/ABCDEFGHJK{i:04d}").status_code for i in range(61)]
+    assert codes[:60] == [404] * 60 and codes[60] == 429
+    neighbour = client.get("/verifikasi/ABCDEFGHJKMNPQ", environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert neighbour.status_code == 404  # counted per address: another phone still gets its answer
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed here")
+def test_the_signed_link_serves_a_pdf_where_libreoffice_is_installed(office, staff, client, monkeypatch, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    ticket, number, path = drafted(office, staff)
+    pdf = client.get(f"{path}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Cache-Control"] == "no-store" and f"SKD-{ticket}.pdf" in pdf.headers["Content-Disposition"]
+    assert number in pypdf.PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    head, expires, signature = path.rsplit("/", 1)[1].split(".")
+    tampered = client.get(f"/surat/{head}.{int(expires) + 86400}.{signature}/pdf")
+    assert tampered.status_code == 403 and "Tautan surat tidak sah" in tampered.get_data(as_text=True)
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # a host without LibreOffice
+    missing = client.get(f"{path}/pdf")
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "PDF tidak tersedia" in html and "Google Dokumen" in html
+    assert client.get(path).status_code == 200  # the .docx still comes
 
 
 def bad_template(folder, code="SKD") -> None:
@@ -121,6 +169,27 @@ def test_a_bad_template_is_reported_by_doctor_and_refused_at_drafting(office, st
     command = runner.invoke(["surat", ticket])
     assert command.exit_code != 0 and "nama_ibu_kandung" in command.output
     assert staff.row(ticket)["Nomor Surat"] == ""
+
+
+def doctor_line(result, start: str) -> str:
+    (line,) = [line for line in result.output.splitlines() if start in line]
+    return line
+
+
+def test_doctor_says_per_service_whether_the_offices_own_template_or_the_built_in_one_is_used(
+        settings, runner, tmp_path, clock):
+    line = doctor_line(runner.invoke(["doctor"]), "Templat surat:")
+    assert "templat kantor dipakai" not in line and "templat bawaan dipakai untuk SKD, SKTM" in line
+    assert "PONDOK_LETTER_DIR" in line and "Render" in line  # the uploads sit in the data folder a host may wipe
+    repo = tmp_path / "salinan-repo" / "surat"
+    repo.mkdir(parents=True)
+    shutil.copy(builtin_template("SKU"), repo / "SKU.docx")
+    app = create_app(replace(settings, letter_dir=repo), {"TESTING": True}, clock=clock)
+    result = app.test_cli_runner().invoke(cli, ["doctor"])
+    line = doctor_line(result, "Templat surat:")
+    assert "templat kantor dipakai untuk SKU;" in line and "SKU" not in line.split("bawaan", 1)[1]
+    assert "Render" not in line  # a folder of the office's repository copy survives a wiped disk
+    assert "[OK] Templat surat semua layanan bisa dipakai." in result.output
 
 
 def test_the_surat_command_drafts_once_then_only_renews_the_link(office, staff, runner):

@@ -247,6 +247,21 @@ def test_outside_the_24_hour_window_the_template_goes_with_five_parameters(cloud
     assert message.to == "+6281355550000"
 
 
+def test_the_ready_template_carries_the_letter_number_before_the_staff_note(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(ticket, "Status", "Siap Diambil")  # days later: the window is closed, so the template goes
+    staff.set(ticket, "Catatan", "Bawa KTP asli")
+    assert sync(office, at("2026-11-30 09:00")).ok
+    number = staff.row(ticket)["Nomor Surat"]
+    assert number.startswith("470/001/")
+    ready = wa_api.sent[-1]
+    assert ready.type == "template" and ready.parameters[3] == "Siap Diambil"
+    assert ready.parameters[4] == f"Nomor surat {number}; Bawa KTP asli"
+    assert "/surat/" not in json.dumps(ready.json)  # the staff link never goes to the resident
+
+
 def test_131047_at_once_resends_once_as_the_template(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
     say(cloud, wa_api, "halo")  # opens the window: free text is tried first

@@ -28,6 +28,8 @@ PERSON = [
     ("Tempat/tanggal lahir", "{{ tempat_lahir }}, {{ tanggal_lahir }}"),
     ("Jenis kelamin", "{{ jenis_kelamin }}"), ("Agama", "{{ agama }}"),
     ("Status perkawinan", "{{ status_perkawinan }}"), ("Pekerjaan", "{{ pekerjaan }}"),
+    # Optional: a village's residents are citizens unless the answer says otherwise.
+    ("Kewarganegaraan", "{{ kewarganegaraan or 'WNI' }}"),
     ("Alamat", "{{ alamat }} RT {{ rt }}/RW {{ rw }}{% if dusun %}, Dusun {{ dusun }}{% endif %}, "
                "Desa {{ desa }}"),
 ]
@@ -94,8 +96,10 @@ LETTERS: dict[str, tuple[str, list[tuple[str, object]]]] = {
         ("t", [("Nama", "{{ nama_almarhum }}"), ("NIK", "{{ nik_almarhum or '-' }}"),
                ("Jenis kelamin", "{{ jenis_kelamin_almarhum }}"), ("Umur", "{% if umur_almarhum %}"
                "{{ umur_almarhum }} tahun{% else %}-{% endif %}"),
-               ("Tanggal meninggal", "{{ tanggal_meninggal }}"), ("Tempat meninggal", "{{ tempat_meninggal }}"),
-               ("Sebab meninggal", "{{ sebab_meninggal }}")]),
+               ("Hari/tanggal meninggal", "{{ tanggal_meninggal|hari }}, {{ tanggal_meninggal }}"),
+               ("Jam", "{% if jam_meninggal %}{{ jam_meninggal }}{% else %}-{% endif %}"),
+               ("Tempat meninggal", "{{ tempat_meninggal }}"), ("Sebab meninggal", "{{ sebab_meninggal }}"),
+               ("Tempat pemakaman", "{{ tempat_pemakaman or '-' }}")]),
         ("p", "Surat keterangan ini dibuat berdasarkan laporan dari:"), ("t", DEATH_REPORTER)]),
 }
 

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from ..errors import MissingHeader, StoreError
 from ..flow.form_import import find_form_tab
-from ..flow.letters import template_problems
+from ..flow.letters import has_own_template, template_problems
 from ..messengers.graph import OPERATOR, GraphClient, GraphError
 from ..office import Office
 from ..register.forms import DEFAULT_TITLES, FIELD_NAMES, TICKET, map_columns
-from ..register.model import TABS
+from ..register.model import TABS, Service
 from ..web.proxies import SAMPLE_KEY
 
 MIN_SAMPLE = 20  # requests before the proxy setting is judged
@@ -86,16 +86,36 @@ def _proxy(office: Office) -> list[Finding]:
 def _letters(office: Office) -> list[Finding]:
     """Every active service's letter: its Isian, its template (the office's own or built-in), its number format."""
     found = []
-    for service in office.state.meta.services():
+    services = office.state.meta.services()
+    for service in services:
         problems = template_problems(office, service)
         found += [Finding(FAIL, p) for p in problems]
     if not found:
-        found.append(Finding(OK, f"Templat surat semua layanan bisa dipakai (templat kantor di "
-                                 f"{office.settings.templates_dir})."))
+        found.append(Finding(OK, "Templat surat semua layanan bisa dipakai."))
+    found.append(_template_sources(office, services))
     if not office.settings.kabupaten or not office.settings.head_name:
         found.append(Finding(WARN, "PONDOK_KABUPATEN atau PONDOK_HEAD_NAME belum diisi: kop dan tanda tangan "
                                    "surat akan kosong."))
     return found
+
+
+def _template_sources(office: Office, services: list[Service]) -> Finding:
+    """Per service, whether the office's own template or the built-in one is in use."""
+    folder = office.settings.templates_dir
+    own = [s.code for s in services if has_own_template(office, s)]
+    builtin = [s.code for s in services if s.code not in own]
+    parts = []
+    if own:
+        parts.append(f"templat kantor dipakai untuk {', '.join(own)}")
+    if builtin:
+        parts.append(f"templat bawaan dipakai untuk {', '.join(builtin)} (untuk memakai templat kantor, "
+                     f"taruh <KODE>.docx di {folder})")
+    text = "Templat surat: " + "; ".join(parts) + "."
+    if folder.is_relative_to(office.settings.data_dir):
+        # Render and its kind wipe the data folder on every deploy or restart: the uploads go with it.
+        text += (" Di host yang menghapus disknya saat restart (mis. Render), templat kantor di folder data ikut "
+                 "hilang: setel PONDOK_LETTER_DIR ke folder di salinan repositori kantor (lihat README, Surat).")
+    return Finding(OK, text)
 
 
 def _cloud(office: Office) -> list[Finding]:

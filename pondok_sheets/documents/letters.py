@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
 
-from pondok_sheets.register.dates import long_date
-from pondok_sheets.register.fields import Field
+from pondok_sheets.register.dates import day_name, long_date
+from pondok_sheets.register.fields import Field, parse_date
 
 if TYPE_CHECKING:  # a third-party type, for annotations only
     from docxtpl import DocxTemplate
@@ -85,7 +85,15 @@ def _load(template: Path | bytes) -> DocxTemplate:
 
 def _environment() -> Environment:
     # StrictUndefined turns a placeholder nobody fills into an error instead of a blank in the letter.
-    return Environment(undefined=StrictUndefined, autoescape=False)
+    environment = Environment(undefined=StrictUndefined, autoescape=False)
+    environment.filters["hari"] = day_of
+    return environment
+
+
+def day_of(value: object) -> str:
+    """The `hari` filter: `{{ tanggal_meninggal|hari }}` prints `Senin`; nothing for an unreadable date."""
+    when = parse_date(str(value))
+    return day_name(when) if when else ""
 
 
 # Jinja's wording is English and technical; staff get the common cases in their words.

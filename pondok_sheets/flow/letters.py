@@ -41,6 +41,7 @@ from ..state.letters import LetterRecord
 
 log = logging.getLogger(__name__)
 DATE_MARK = "~"  # the signed link names "TICKET~YYYYMMDD": the request and the letter's date
+REVOKED_MARK = "DICABUT"  # typed by staff at the start of the Surat cell: the letter no longer holds
 
 
 def village_header(office: Office) -> VillageHeader:
@@ -66,11 +67,15 @@ def village_code(office: Office) -> str:
 
 def template_path(office: Office, service: Service) -> Path | None:
     """The office's own `<KODE>.docx` when there is one, else the built-in; None for neither."""
-    own = office.settings.templates_dir / f"{service.code.upper()}.docx"
-    if own.is_file():
-        return own
+    if has_own_template(office, service):
+        return office.settings.templates_dir / f"{service.code.upper()}.docx"
     builtin = builtin_template(service.code)
     return builtin if builtin.is_file() else None
+
+
+def has_own_template(office: Office, service: Service) -> bool:
+    """The office's own `<KODE>.docx` is in PONDOK_LETTER_DIR (else the built-in one is used)."""
+    return (office.settings.templates_dir / f"{service.code.upper()}.docx").is_file()
 
 
 def template_problems(office: Office, service: Service) -> list[str]:
@@ -136,7 +141,36 @@ def record_of(office: Office, request: Request, services: Iterable[Service],
     code = (known_codes or {}).get((request.ticket, number)) or _code(_secret(office), request.ticket, number)
     return LetterRecord(code, request.ticket, number, service.name if service else request.service,
                         long_date(issued) if issued else "", mask_name(unneutralize(request.name)),
-                        Status.parse(request.status) == Status.DITOLAK)
+                        is_revoked(request))
+
+
+def is_revoked(request: Request) -> bool:
+    """Staff revoked the letter: the request is Ditolak, or its Surat cell starts with DICABUT.
+
+    The Surat mark revokes a letter without a status change, so a resident who already collected
+    it (Selesai) gets no rejection message; the old link may stay after the mark.
+    """
+    return is_marked_revoked(request.letter_link) or Status.parse(request.status) == Status.DITOLAK
+
+
+def is_marked_revoked(link_cell: str) -> bool:
+    """The Surat cell starts with DICABUT (in any letter case)."""
+    return link_cell.strip()[:len(REVOKED_MARK)].upper() == REVOKED_MARK
+
+
+def revoke_replaced(office: Office, requests: Iterable[Request]) -> int:
+    """Revoke the kept letters of these requests whose number is no longer in their Nomor Surat cell.
+
+    Staff cancel a letter by clearing its number (and a redraft gives a new one): the old
+    letter's QR code must then say revoked, not genuine. Returns how many were revoked.
+    """
+    current: dict[str, set[str]] = {}
+    for request in requests:
+        if request.ticket:
+            numbers = current.setdefault(request.ticket, set())
+            if request.letter_number:
+                numbers.add(unneutralize(request.letter_number))
+    return office.state.letters.revoke_replaced(current) if current else 0
 
 
 def is_due(request: Request, draft_status: str) -> bool:
@@ -208,6 +242,7 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
     lettered = [r for r in requests if r.letter_number and r.ticket]
     known = office.state.letters.codes({r.ticket for r in lettered})
     office.state.letters.save(record_of(office, r, services, known) for r in lettered)
+    revoke_replaced(office, (r for r in requests if derives(r.ticket)))
     drafting = Drafting()
     due = [r for r in requests if is_due(r, office.settings.letter_status)]
     if not due:
@@ -262,6 +297,10 @@ def draft_ticket(office: Office, ticket: str, now: datetime) -> tuple[str, str]:
     if missing:
         raise LetterTemplateError(f"Kolom {', '.join(missing)} belum ada di tab Permohonan. "
                                   "Jalankan: python main.py init-sheet")
+    revoke_replaced(office, [request])
+    if request.letter_number and is_marked_revoked(request.letter_link):  # a fresh link would erase the mark
+        raise LetterTemplateError(f"Surat {ticket} sudah dicabut (kolom Surat diawali {REVOKED_MARK}): "
+                                  "tidak dibuat tautan baru. Hapus tanda itu bila surat berlaku lagi.")
     if request.letter_number:  # never a second number: only a fresh link, keeping the letter's date
         issued = issued_date(request.letter_link) or now.date()
         cells = {"Surat": letter_link(office, ticket, issued, now)}

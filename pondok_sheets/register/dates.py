@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
           "Agustus", "September", "Oktober", "November", "Desember")
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 # Indonesia's three legal time zones by UTC offset (Keppres 41/1987).
@@ -14,6 +15,11 @@ _ZONE_BY_OFFSET = {timedelta(hours=7): "WIB", timedelta(hours=8): "WITA", timede
 def long_date(d: date) -> str:
     """The date as written in a letter: `2 Desember 2026` (no leading zero)."""
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def day_name(d: date) -> str:
+    """The day of the week as a letter names it: `Senin`."""
+    return DAYS[d.weekday()]
 
 
 def zone_name(dt: datetime) -> str:

@@ -2,8 +2,9 @@
 
 Chosen from what Indonesian village letters print: the person block of OpenSID's
 letter templates and of the Dukcapil forms (tempat/tanggal lahir, jenis kelamin,
-agama, status perkawinan, pekerjaan, alamat with RT/RW and dusun), plus each
-letter's own facts (the business for SKU, the deceased and the cause for SKM, the
+agama, status perkawinan, pekerjaan, kewarganegaraan, alamat with RT/RW and dusun), plus
+each letter's own facts (the business for SKU, the deceased, the day, hour, place and cause
+of death and the burial place for SKM, as OpenSID's surat keterangan kematian asks, the
 baby and the parents for SKL, the purpose for SKTM, SKD and SKCK). Choice lists
 follow the values Dukcapil uses, so the letters match the KTP and Kartu Keluarga.
 """
@@ -16,6 +17,7 @@ Jenis kelamin | jenis_kelamin | wajib | pilihan: Laki-laki, Perempuan
 Agama | agama | wajib | pilihan: Islam, Kristen, Katolik, Hindu, Buddha, Khonghucu, Kepercayaan terhadap Tuhan YME
 Status perkawinan | status_perkawinan | wajib | pilihan: Belum kawin, Kawin, Cerai hidup, Cerai mati
 Pekerjaan | pekerjaan | wajib | teks
+Kewarganegaraan | kewarganegaraan | opsional | pilihan: WNI, WNA
 """
 _ADDRESS = """\
 Alamat (jalan/kampung) | alamat | wajib | teks
@@ -63,9 +65,11 @@ DEFAULT_FIELDS: dict[str, str] = {
     + "Jenis kelamin almarhum | jenis_kelamin_almarhum | wajib | pilihan: Laki-laki, Perempuan\n"
     + "Umur (tahun) | umur_almarhum | opsional | angka\n"
     + "Tanggal meninggal | tanggal_meninggal | wajib | tanggal\n"
+    + "Jam meninggal (mis. 14.30) | jam_meninggal | opsional | teks\n"
     + "Tempat meninggal | tempat_meninggal | wajib | teks\n"
     + "Sebab meninggal | sebab_meninggal | wajib | pilihan: Sakit biasa/tua, Wabah penyakit, "
       "Kecelakaan, Kriminalitas, Bunuh diri, Lainnya\n"
+    + "Tempat pemakaman | tempat_pemakaman | opsional | teks\n"
     + "Hubungan pelapor dengan almarhum | hubungan_pelapor | wajib | pilihan: Anak, Suami/Istri, "
       "Orang tua, Saudara, Lainnya\n",
 }

@@ -92,10 +92,20 @@ def template_params(values: Mapping[str, str]) -> tuple[str, ...]:
     """Body parameters for a WhatsApp template, in the order of {{1}}…{{5}}.
 
     Meta refuses an empty parameter and one holding a newline, a tab or a run of spaces,
-    so whitespace is collapsed and '-' stands in for nothing.
+    so whitespace is collapsed and '-' stands in for nothing. The approved template has no
+    place of its own for the letter number, so a Siap Diambil message carries it at the front
+    of {{5}} (catatan): no new template to have approved.
     """
+    values = {**values, "catatan": _with_letter_number(values)}
     return tuple(" ".join(values.get(k, "").split()) or "-"
                  for k in ("nama", "tiket", "layanan", "status", "catatan"))
+
+
+def _with_letter_number(values: Mapping[str, str]) -> str:
+    note, number = values.get("catatan", "").strip(), values.get("nomor_surat", "").strip()
+    if values.get("status") != Status.SIAP_DIAMBIL.value or not number:
+        return note
+    return f"Nomor surat {number}; {note}" if note else f"Nomor surat {number}"
 
 
 def wording_from_rows(rows: list[Mapping[str, str]]) -> dict[Status | str, str]:

@@ -6,7 +6,7 @@ staff later clear its cell or delete its row.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from .db import Database, rows_of
@@ -56,6 +56,18 @@ class LetterBook:
         with self.db.connect() as db:
             return {(ticket, number): code for code, ticket, number
                     in rows_of(db, "SELECT code, ticket, number FROM letters", "ticket", tickets, key_at=1)}
+
+    def revoke_replaced(self, current: Mapping[str, Collection[str]]) -> int:
+        """Revoke the letters of these tickets whose number the register no longer holds; returns how many.
+
+        `current` maps each ticket to the numbers its row(s) hold now (none when staff cleared the cell).
+        """
+        with self.db.connect() as db:
+            stale = [(code,) for code, ticket, number, revoked
+                     in rows_of(db, "SELECT code, ticket, number, revoked FROM letters", "ticket", current, key_at=1)
+                     if not revoked and number not in current[ticket]]
+            db.executemany("UPDATE letters SET revoked = 1 WHERE code = ?", stale)
+        return len(stale)
 
     def numbers(self) -> list[str]:
         """Every letter number ever seen, so none is given again."""
