@@ -242,7 +242,7 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
     lettered = [r for r in requests if r.letter_number and r.ticket]
     known = office.state.letters.codes({r.ticket for r in lettered})
     office.state.letters.save(record_of(office, r, services, known) for r in lettered)
-    revoke_replaced(office, (r for r in requests if derives(r.ticket)))
+    revoke_replaced(office, requests)
     drafting = Drafting()
     due = [r for r in requests if is_due(r, office.settings.letter_status)]
     if not due:
