@@ -19,7 +19,7 @@ from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.jobs import digest_job
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.register.model import Channel
-from pondok_sheets.register.validation import parse_phone
+from pondok_sheets.register.validation import mask_phone, parse_phone
 
 from . import webhook_corpus as corpus
 from .conftest import VALID, at
@@ -27,6 +27,7 @@ from .fakes.graph_api import FakeGraphAPI
 
 RESIDENT = "6281355550000"
 WULAN = "ID.1502576394655843"
+DEWI_NEW = "6285712345605"  # where message_system_changed_number_new_wa_id says Dewi (…7805) moved
 
 
 @pytest.fixture
@@ -72,6 +73,17 @@ def message(kind: str, content: dict | None = None, sender: str = RESIDENT, mess
         item[kind] = content
     item.update(extra)
     return payload
+
+
+def ours(wa_api, name: str):
+    """A corpus body as Meta would send it to this office: addressed to the fake Graph API's business number."""
+    body = corpus.load(name)
+    for entry in body["entry"]:
+        for change in entry["changes"]:
+            metadata = change["value"].get("metadata")
+            if metadata:
+                metadata["phone_number_id"] = wa_api.phone_number_id
+    return body
 
 
 def text(body: str, message_id: str | None = None, sender: str = RESIDENT):
@@ -241,18 +253,45 @@ def test_a_changed_number_is_where_status_messages_go_next(cloud, wa_api, staff)
     assert [m.wa_id for m in wa_api.sent] == [RESIDENT, "6281355559999"]  # the menu was never sent
 
 
+def test_a_pickup_reminder_goes_to_the_number_the_resident_changed_to(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    ticket = submit(office, "SKD", {**VALID, "wa": "0812-3456-7805"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(ticket, "Status", "Siap Diambil")
+    sync(office, at("2026-11-27 10:00"))  # a Friday: Dewi is told on her old number
+    assert staff.row(ticket)["Notifikasi"] == "Siap Diambil · dikabari 2026-11-27 10:00"
+    assert post(cloud, wa_api, ours(wa_api, "message_system_changed_number_new_wa_id")).status_code == 200
+    sent = len(wa_api.sent)
+    sync(office, at("2026-12-02 10:00"))  # 3 working days later
+    assert [m.wa_id for m in wa_api.sent[sent:]] == [DEWI_NEW]
+    assert staff.row(ticket)["Notifikasi"].endswith("· pengingat 1")
+    (row,) = [r for r in staff.rows("Log") if r["Jenis"] == "pengingat"]
+    assert row["Kepada"] == mask_phone(DEWI_NEW) and row["Hasil"] == "terkirim"
+
+
+def test_a_username_user_gets_pickup_reminders_by_user_id(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    for said in ["halo", "1", "Wulan Sari", "3201014507900001", "-", "YA"]:
+        post(cloud, wa_api, username(said))
+    ticket = replies_to(wa_api, WULAN)[-1].split("Nomor tiket: *")[1].split("*")[0]
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(ticket, "Status", "Siap Diambil")
+    sync(office, at("2026-11-27 10:00"))
+    assert staff.row(ticket)["Notifikasi"] == "Siap Diambil · dikabari 2026-11-27 10:00"
+    sent = len(wa_api.sent)
+    sync(office, at("2026-12-02 10:00"))  # 3 working days later
+    (reminder,) = wa_api.sent[sent:]
+    assert reminder.json["recipient"] == WULAN and "to" not in reminder.json
+    assert staff.row(ticket)["Notifikasi"].endswith("· pengingat 1")
+    assert [r["Hasil"] for r in staff.rows("Log") if r["Jenis"] == "pengingat"] == ["terkirim"]
+
+
 # -- account, template and error events -------------------------------------------------------
 
 def test_account_and_template_events_reach_the_log_the_digest_and_doctor(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
     for name in ["account_update_restriction", "template_status_rejected", "value_errors_130429"]:
-        body = corpus.load(name)
-        for entry in body["entry"]:
-            for change in entry["changes"]:
-                metadata = change["value"].get("metadata")
-                if metadata:
-                    metadata["phone_number_id"] = wa_api.phone_number_id
-        assert post(cloud, wa_api, body).status_code == 200
+        assert post(cloud, wa_api, ours(wa_api, name)).status_code == 200
     sync(office, at("2026-11-27 09:00"))
     operator = [r for r in staff.rows("Log") if r["Jenis"] == "operator"]
     assert len(operator) == 3 and any("dibatasi Meta" in r["Isi"] for r in operator)

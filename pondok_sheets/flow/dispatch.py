@@ -25,6 +25,7 @@ from ..whatsapp.chat import Chat, Incoming
 from ..whatsapp.event_types import Message, Sender
 from . import intake
 from .catalogue import lookup
+from .delivery import NEW_ADDRESS
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def _note_number_change(office: Office, message: Message, now: datetime) -> None
         if old and new:
             new_address = reply_address(Sender(phone=new, user_id=None)).e164 if old == message.old_phone \
                 else new
-            notes.put("nomor_baru", hasher(_key(old)), new_address, now)
+            notes.put(NEW_ADDRESS, hasher(_key(old)), new_address, now)
             changed += 1
     log.info("a resident changed their WhatsApp number: %d alias(es) kept for their requests", changed)
 
