@@ -40,12 +40,12 @@ def wa_api():
 
 
 @pytest.fixture
-def cloud(settings, wa_api, staff):
+def cloud(settings, wa_api, staff, clock):
     app = create_app(dataclasses.replace(
         settings, wa_provider="cloud", wa_token=wa_api.token, wa_phone_number_id=wa_api.phone_number_id,
         wa_app_secret=wa_api.app_secret, wa_verify_token="kata-rahasia", wa_api_url=wa_api.base_url,
         wa_template="status_permohonan", wa_digest_template="ringkasan_pagi", wa_business_id=wa_api.waba_id,
-        staff_wa=(parse_phone("0812-9999-0001"),)), {"TESTING": True})
+        staff_wa=(parse_phone("0812-9999-0001"),)), {"TESTING": True}, clock=clock)
     app.extensions["pondok"].messenger.client.sleep = lambda seconds: None
     # These chats file SKD with name and NIK only: its letter fields (issue 14) are switched off here.
     from pondok_sheets.flow.catalogue import refresh_catalog
@@ -305,6 +305,21 @@ def test_account_and_template_events_reach_the_log_the_digest_and_doctor(cloud, 
     post(cloud, wa_api, corpus.load("account_update_reinstated"))
     result = cloud.test_cli_runner().invoke(cli, ["doctor"])
     assert "dibatasi Meta" not in result.output
+
+
+def test_a_one_off_error_alert_is_in_the_next_digest_and_doctor_and_gone_a_day_after_its_report(cloud, wa_api,
+                                                                                                 clock):
+    office = cloud.extensions["pondok"]
+    clock.moment = at("2026-11-27 15:00")
+    assert post(cloud, wa_api, ours(wa_api, "value_errors_130429")).status_code == 200
+    digest_job(office, at("2026-11-28 07:30"))
+    assert "kecepatan kirim (130429)" in wa_api.sent[-1].parameters[4]
+    clock.moment = at("2026-11-28 08:00")
+    assert "kecepatan kirim (130429)" in cloud.test_cli_runner().invoke(cli, ["doctor"]).output
+    digest_job(office, at("2026-11-29 07:30"))
+    assert "130429" not in wa_api.sent[-1].parameters[4]
+    clock.moment = at("2026-11-29 08:00")
+    assert "130429" not in cloud.test_cli_runner().invoke(cli, ["doctor"]).output
 
 
 def test_the_digest_is_free_text_inside_the_staff_window_and_the_template_outside(cloud, wa_api):

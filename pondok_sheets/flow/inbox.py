@@ -31,7 +31,7 @@ from ..register.messages import Notice
 from ..register.stamps import format_stamp
 from ..register.validation import Phone, mask_phone
 from ..state.inbox import Reply
-from ..whatsapp.alerts import describe
+from ..whatsapp.alerts import describe, remember
 from ..whatsapp.event_types import (
     AccountEvent,
     ErrorEvent,
@@ -210,12 +210,11 @@ def _delivery(office: Office, status: Status, now: datetime) -> None:
 
 def _operator_event(office: Office, event: AccountEvent | TemplateEvent | ErrorEvent, now: datetime) -> None:
     alert = describe(event)
+    remember(office.state.notes, alert, now)
     if not alert.endangers:
-        office.state.notes.drop("peringatan", alert.subject)
         log.info("WhatsApp account news: %s", alert.text)
         return
     log.warning("WhatsApp: %s %s", alert.text, alert.todo)
-    office.state.notes.put("peringatan", alert.subject, f"{alert.text} {alert.todo}".strip(), now)
     office.state.log.add([{
         "Waktu": format_stamp(now), "Tiket": "-", "Kepada": "-", "Jenis": "operator",
         "Saluran": office.messenger.label, "Isi": alert.text, "Hasil": alert.todo, "ID Pesan": ""}])
