@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pondok_sheets import create_app
 from pondok_sheets.cli import cli
-from pondok_sheets.flow.dispatch import VOICE_REPLY
+from pondok_sheets.flow.dispatch import UNREADABLE_REPLY, VOICE_REPLY
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.jobs import digest_job
 from pondok_sheets.flow.sync import sync
@@ -27,6 +27,7 @@ from .fakes.graph_api import FakeGraphAPI
 
 RESIDENT = "6281355550000"
 WULAN = "ID.1502576394655843"
+AGUS = "6281234567804"  # the sender of the corpus's message_unknown_type
 DEWI_NEW = "6285712345605"  # where message_system_changed_number_new_wa_id says Dewi (…7805) moved
 
 
@@ -284,6 +285,16 @@ def test_a_username_user_gets_pickup_reminders_by_user_id(cloud, wa_api, staff):
     assert reminder.json["recipient"] == WULAN and "to" not in reminder.json
     assert staff.row(ticket)["Notifikasi"].endswith("· pengingat 1")
     assert [r["Hasil"] for r in staff.rows("Log") if r["Jenis"] == "pengingat"] == ["terkirim"]
+
+
+def test_a_message_of_a_type_meta_adds_later_gets_the_cant_read_reply_and_the_step_is_kept(cloud, wa_api):
+    post(cloud, wa_api, text("halo", sender=AGUS))
+    post(cloud, wa_api, FakeGraphAPI.list_reply(AGUS, "layanan:SKD", "Domisili", wa_api.sent[-1].message_id))
+    assert "nama lengkap" in replies_to(wa_api, AGUS)[-1]
+    post(cloud, wa_api, ours(wa_api, "message_unknown_type"))
+    assert replies_to(wa_api, AGUS)[-1] == UNREADABLE_REPLY
+    post(cloud, wa_api, text("Agus Salim", sender=AGUS))
+    assert replies_to(wa_api, AGUS)[-1].startswith("Berapa NIK Anda?")  # the name step was still waiting
 
 
 # -- account, template and error events -------------------------------------------------------
