@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pondok_sheets import create_app
 from pondok_sheets.cli import cli
 from pondok_sheets.flow.dispatch import UNREADABLE_REPLY, VOICE_REPLY
+from pondok_sheets.flow.inbox import process_inbox
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.jobs import digest_job
 from pondok_sheets.flow.sync import sync
@@ -295,6 +296,28 @@ def test_a_message_of_a_type_meta_adds_later_gets_the_cant_read_reply_and_the_st
     assert replies_to(wa_api, AGUS)[-1] == UNREADABLE_REPLY
     post(cloud, wa_api, text("Agus Salim", sender=AGUS))
     assert replies_to(wa_api, AGUS)[-1].startswith("Berapa NIK Anda?")  # the name step was still waiting
+
+
+def test_a_foreign_sender_whose_handling_died_before_the_reply_was_planned_still_gets_it(cloud, wa_api, clock,
+                                                                                        monkeypatch):
+    office = cloud.extensions["pondok"]
+    decisions = office.state.decisions
+    plan = decisions.decide
+
+    def killed(*args, **kwargs):  # the process dies at the moment the replies would be planned
+        monkeypatch.setattr(decisions, "decide", plan)
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(decisions, "decide", killed)
+    clock.moment = at("2026-11-27 09:00")
+    post(cloud, wa_api, text("halo, saya TKI di Johor", sender="60123456789"))
+    assert replies_to(wa_api, "60123456789") == []
+    process_inbox(office, at("2026-11-27 09:01"))  # after restart: the claim's lease is over
+    said = replies_to(wa_api, "60123456789")
+    assert len(said) == 1 and "nomor HP Indonesia (+62)" in said[0]
+    clock.moment = at("2026-11-27 12:00")
+    post(cloud, wa_api, text("halo lagi", sender="60123456789"))
+    assert len(replies_to(wa_api, "60123456789")) == 1  # still once a day
 
 
 # -- account, template and error events -------------------------------------------------------

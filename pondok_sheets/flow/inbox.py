@@ -41,7 +41,7 @@ from ..whatsapp.event_types import (
     TemplateEvent,
     stored_event,
 )
-from .dispatch import OfficeDesk, decide, reply_address
+from .dispatch import OfficeDesk, decide, planned_notes, reply_address
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,8 @@ def _handle(office: Office, event_id: str, event: Event, now: datetime) -> datet
         if decision is None or not decision.decided:
             replies = decide(office, desk, event, now)
             office.state.decisions.start(event.id, "", "", {}, now)  # a silent kind decides too
-            office.state.decisions.decide(event.id, replies, reply_address(event.sender).e164, now)
+            office.state.decisions.decide(event.id, replies, reply_address(event.sender).e164, now,
+                                          planned_notes(office, event, replies, now))
         return deliver_replies(office, event.id, now)
     elif isinstance(event, (AccountEvent, TemplateEvent, ErrorEvent)):
         _operator_event(office, event, now)

@@ -145,9 +145,11 @@ class Decisions:
         return latest is not None and latest.event_id == event_id
 
     def decide(self, event_id: str, replies: list[tuple[str, tuple[tuple[str, str], ...]]], address: str,
-               now: datetime) -> None:
-        """The message's replies are planned and the decision is final, in one transaction."""
+               now: datetime, notes: Iterable[tuple[str, str, str]] = ()) -> None:
+        """The message's replies are planned and the decision is final, in one transaction, together with
+        the `notes` (book, key, value) that hold only once these replies are planned."""
         with self.db.connect() as db:
+            db.executemany(_NOTE_UPSERT, [(book, key, value, now.isoformat()) for book, key, value in notes])
             db.executemany("INSERT OR IGNORE INTO wa_replies (event_id, seq, address, text, choices, state, ref, at) "
                            "VALUES (?, ?, ?, ?, ?, 'planned', ?, ?)",
                            [(event_id, seq, address, text, json.dumps(choices), f"balasan:{event_id}:{seq}",
