@@ -82,6 +82,7 @@ EXPECTED: dict[str, list[tuple]] = {
                                          new_user_id="ID.9000000000000000002")],
     "message_system_identity_changed": [m("system_other", BUDI, "User identity changed")],
     "message_unsupported": [m("unsupported", RINA, "")],
+    "message_unknown_type": [m("unknown", AGUS, "")],  # a top-level type no reader knows yet
     "message_request_welcome": [m("request_welcome", DEWI)],
     "message_edit_text": [m("edit", SITI, "Siti Aminah",
                             target_id="wamid.HBgNNjI4MTIzNDU2NzgwMRUCABIYFkVESVRPUklHSU5BTDAwMQA=")],

@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 from pondok_sheets import create_app
 from pondok_sheets.cli import cli
-from pondok_sheets.flow.dispatch import VOICE_REPLY
+from pondok_sheets.flow.dispatch import UNREADABLE_REPLY, VOICE_REPLY
+from pondok_sheets.flow.inbox import process_inbox
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.jobs import digest_job
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.register.model import Channel
-from pondok_sheets.register.validation import parse_phone
+from pondok_sheets.register.validation import mask_phone, parse_phone
 
 from . import webhook_corpus as corpus
 from .conftest import VALID, at
@@ -27,6 +28,8 @@ from .fakes.graph_api import FakeGraphAPI
 
 RESIDENT = "6281355550000"
 WULAN = "ID.1502576394655843"
+AGUS = "6281234567804"  # the sender of the corpus's message_unknown_type
+DEWI_NEW = "6285712345605"  # where message_system_changed_number_new_wa_id says Dewi (…7805) moved
 
 
 @pytest.fixture
@@ -39,12 +42,12 @@ def wa_api():
 
 
 @pytest.fixture
-def cloud(settings, wa_api, staff):
+def cloud(settings, wa_api, staff, clock):
     app = create_app(dataclasses.replace(
         settings, wa_provider="cloud", wa_token=wa_api.token, wa_phone_number_id=wa_api.phone_number_id,
         wa_app_secret=wa_api.app_secret, wa_verify_token="kata-rahasia", wa_api_url=wa_api.base_url,
         wa_template="status_permohonan", wa_digest_template="ringkasan_pagi", wa_business_id=wa_api.waba_id,
-        staff_wa=(parse_phone("0812-9999-0001"),)), {"TESTING": True})
+        staff_wa=(parse_phone("0812-9999-0001"),)), {"TESTING": True}, clock=clock)
     app.extensions["pondok"].messenger.client.sleep = lambda seconds: None
     # These chats file SKD with name and NIK only: its letter fields (issue 14) are switched off here.
     from pondok_sheets.flow.catalogue import refresh_catalog
@@ -72,6 +75,17 @@ def message(kind: str, content: dict | None = None, sender: str = RESIDENT, mess
         item[kind] = content
     item.update(extra)
     return payload
+
+
+def ours(wa_api, name: str):
+    """A corpus body as Meta would send it to this office: addressed to the fake Graph API's business number."""
+    body = corpus.load(name)
+    for entry in body["entry"]:
+        for change in entry["changes"]:
+            metadata = change["value"].get("metadata")
+            if metadata:
+                metadata["phone_number_id"] = wa_api.phone_number_id
+    return body
 
 
 def text(body: str, message_id: str | None = None, sender: str = RESIDENT):
@@ -241,18 +255,77 @@ def test_a_changed_number_is_where_status_messages_go_next(cloud, wa_api, staff)
     assert [m.wa_id for m in wa_api.sent] == [RESIDENT, "6281355559999"]  # the menu was never sent
 
 
+def test_a_pickup_reminder_goes_to_the_number_the_resident_changed_to(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    ticket = submit(office, "SKD", {**VALID, "wa": "0812-3456-7805"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(ticket, "Status", "Siap Diambil")
+    sync(office, at("2026-11-27 10:00"))  # a Friday: Dewi is told on her old number
+    assert staff.row(ticket)["Notifikasi"] == "Siap Diambil · dikabari 2026-11-27 10:00"
+    assert post(cloud, wa_api, ours(wa_api, "message_system_changed_number_new_wa_id")).status_code == 200
+    sent = len(wa_api.sent)
+    sync(office, at("2026-12-02 10:00"))  # 3 working days later
+    assert [m.wa_id for m in wa_api.sent[sent:]] == [DEWI_NEW]
+    assert staff.row(ticket)["Notifikasi"].endswith("· pengingat 1")
+    (row,) = [r for r in staff.rows("Log") if r["Jenis"] == "pengingat"]
+    assert row["Kepada"] == mask_phone(DEWI_NEW) and row["Hasil"] == "terkirim"
+
+
+def test_a_username_user_gets_pickup_reminders_by_user_id(cloud, wa_api, staff):
+    office = cloud.extensions["pondok"]
+    for said in ["halo", "1", "Wulan Sari", "3201014507900001", "-", "YA"]:
+        post(cloud, wa_api, username(said))
+    ticket = replies_to(wa_api, WULAN)[-1].split("Nomor tiket: *")[1].split("*")[0]
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(ticket, "Status", "Siap Diambil")
+    sync(office, at("2026-11-27 10:00"))
+    assert staff.row(ticket)["Notifikasi"] == "Siap Diambil · dikabari 2026-11-27 10:00"
+    sent = len(wa_api.sent)
+    sync(office, at("2026-12-02 10:00"))  # 3 working days later
+    (reminder,) = wa_api.sent[sent:]
+    assert reminder.json["recipient"] == WULAN and "to" not in reminder.json
+    assert staff.row(ticket)["Notifikasi"].endswith("· pengingat 1")
+    assert [r["Hasil"] for r in staff.rows("Log") if r["Jenis"] == "pengingat"] == ["terkirim"]
+
+
+def test_a_message_of_a_type_meta_adds_later_gets_the_cant_read_reply_and_the_step_is_kept(cloud, wa_api):
+    post(cloud, wa_api, text("halo", sender=AGUS))
+    post(cloud, wa_api, FakeGraphAPI.list_reply(AGUS, "layanan:SKD", "Domisili", wa_api.sent[-1].message_id))
+    assert "nama lengkap" in replies_to(wa_api, AGUS)[-1]
+    post(cloud, wa_api, ours(wa_api, "message_unknown_type"))
+    assert replies_to(wa_api, AGUS)[-1] == UNREADABLE_REPLY
+    post(cloud, wa_api, text("Agus Salim", sender=AGUS))
+    assert replies_to(wa_api, AGUS)[-1].startswith("Berapa NIK Anda?")  # the name step was still waiting
+
+
+def test_a_foreign_sender_whose_handling_died_before_the_reply_was_planned_still_gets_it(cloud, wa_api, clock,
+                                                                                        monkeypatch):
+    office = cloud.extensions["pondok"]
+    decisions = office.state.decisions
+    plan = decisions.decide
+
+    def killed(*args, **kwargs):  # the process dies at the moment the replies would be planned
+        monkeypatch.setattr(decisions, "decide", plan)
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(decisions, "decide", killed)
+    clock.moment = at("2026-11-27 09:00")
+    post(cloud, wa_api, text("halo, saya TKI di Johor", sender="60123456789"))
+    assert replies_to(wa_api, "60123456789") == []
+    process_inbox(office, at("2026-11-27 09:01"))  # after restart: the claim's lease is over
+    said = replies_to(wa_api, "60123456789")
+    assert len(said) == 1 and "nomor HP Indonesia (+62)" in said[0]
+    clock.moment = at("2026-11-27 12:00")
+    post(cloud, wa_api, text("halo lagi", sender="60123456789"))
+    assert len(replies_to(wa_api, "60123456789")) == 1  # still once a day
+
+
 # -- account, template and error events -------------------------------------------------------
 
 def test_account_and_template_events_reach_the_log_the_digest_and_doctor(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
     for name in ["account_update_restriction", "template_status_rejected", "value_errors_130429"]:
-        body = corpus.load(name)
-        for entry in body["entry"]:
-            for change in entry["changes"]:
-                metadata = change["value"].get("metadata")
-                if metadata:
-                    metadata["phone_number_id"] = wa_api.phone_number_id
-        assert post(cloud, wa_api, body).status_code == 200
+        assert post(cloud, wa_api, ours(wa_api, name)).status_code == 200
     sync(office, at("2026-11-27 09:00"))
     operator = [r for r in staff.rows("Log") if r["Jenis"] == "operator"]
     assert len(operator) == 3 and any("dibatasi Meta" in r["Isi"] for r in operator)
@@ -266,6 +339,21 @@ def test_account_and_template_events_reach_the_log_the_digest_and_doctor(cloud, 
     post(cloud, wa_api, corpus.load("account_update_reinstated"))
     result = cloud.test_cli_runner().invoke(cli, ["doctor"])
     assert "dibatasi Meta" not in result.output
+
+
+def test_a_one_off_error_alert_is_in_the_next_digest_and_doctor_and_gone_a_day_after_its_report(cloud, wa_api,
+                                                                                                 clock):
+    office = cloud.extensions["pondok"]
+    clock.moment = at("2026-11-27 15:00")
+    assert post(cloud, wa_api, ours(wa_api, "value_errors_130429")).status_code == 200
+    digest_job(office, at("2026-11-28 07:30"))
+    assert "kecepatan kirim (130429)" in wa_api.sent[-1].parameters[4]
+    clock.moment = at("2026-11-28 08:00")
+    assert "kecepatan kirim (130429)" in cloud.test_cli_runner().invoke(cli, ["doctor"]).output
+    digest_job(office, at("2026-11-29 07:30"))
+    assert "130429" not in wa_api.sent[-1].parameters[4]
+    clock.moment = at("2026-11-29 08:00")
+    assert "130429" not in cloud.test_cli_runner().invoke(cli, ["doctor"]).output
 
 
 def test_the_digest_is_free_text_inside_the_staff_window_and_the_template_outside(cloud, wa_api):

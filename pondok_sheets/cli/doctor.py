@@ -11,6 +11,7 @@ from ..office import Office
 from ..register.forms import DEFAULT_TITLES, FIELD_NAMES, TICKET, map_columns
 from ..register.model import TABS, Service
 from ..web.proxies import SAMPLE_KEY
+from ..whatsapp import alerts
 
 MIN_SAMPLE = 20  # requests before the proxy setting is judged
 MOST = 0.9  # a proxy forwards every request: judged on nine in ten, so a stray forged header misleads nothing
@@ -151,7 +152,7 @@ def _alerts(office: Office) -> list[Finding]:
     ours = {"akun"} | {f"template:{name}:{settings.wa_template_lang}"
                        for name in (settings.wa_template, settings.wa_digest_template) if name}
     return [Finding(FAIL if key in ours else WARN, f"WhatsApp melaporkan: {text}")
-            for key, text, _ in office.state.notes.all("peringatan")]
+            for key, text in alerts.current(office.state.notes, office.now())]
 
 
 def _template(client: GraphClient, business_id: str, template: str, lang: str, count: int, variable: str,

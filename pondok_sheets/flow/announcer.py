@@ -25,7 +25,7 @@ from ..register.messages import REMINDER, Notice, render, template_params
 from ..register.model import Request, Service, Status
 from ..register.stamps import format_stamp, parse_stamp
 from ..register.timing import reminded_text
-from ..register.validation import Phone, mask_phone, parse_phone, unneutralize
+from ..register.validation import Phone, mask_phone, unneutralize
 from ..state.ledger import Ledger
 from ..state.outbox import PendingLog
 from ..state.whatsapp import SentLog
@@ -120,14 +120,13 @@ class Announcer:
         self.ledger.record_outcome(request.ticket, status.value, request.notified, outcome.notified, self.stamp)
         return outcome
 
-    def remind(self, request: Request, number: int) -> Outcome:
-        """Pickup reminder `number` for a letter left waiting; a refusal for good counts as this reminder."""
+    def remind(self, request: Request, number: int, phone: Phone) -> Outcome:
+        """Pickup reminder `number` for a letter left waiting, to `phone` (found as for status messages);
+        a refusal for good counts as this reminder."""
         key = f"{REMINDER} {number}"
         prior = self.ledger.outcome(request.ticket, key, request.notified)
         if prior is not None and not prior.startswith(UNCERTAIN):
             return Sent(prior, fresh=False)
-        phone = parse_phone(request.whatsapp)
-        assert phone is not None  # the plan only reminds rows with a usable number
         notice = self._compose(request, Status.SIAP_DIAMBIL, phone, wording=REMINDER, kind="pengingat",
                                ref=announcement_ref(request.ticket, key, request.notified))
         outcome = self._deliver(request, notice, key)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from ..messengers.links import is_ticked
+from ..register import plan
 from ..register.changes import (
     NOT_SENT,
     SEPARATOR,
@@ -29,6 +30,7 @@ from .announcer import Outcome, Refused
 USER_ID = re.compile(r"^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$")
 
 SENT_BY_STAFF = "terkirim oleh petugas"
+NEW_ADDRESS = "nomor_baru"  # notes book: hash of an old number or user id -> the one the resident moved to
 
 
 def log_key(message_id: str) -> RowKey:
@@ -97,16 +99,34 @@ def contact_address(cell: str) -> Phone | None:
     return phone
 
 
+def address_of(request: Request, state: State, phone: Phone | None = None) -> Phone | None:
+    """Where a message about this row reaches its resident: the WhatsApp cell (a number or a user id, or
+    `phone` already read from it), then the number or user id Meta said the resident moved to since."""
+    phone = phone or contact_address(request.whatsapp)
+    if phone is None:
+        return None
+    moved = state.notes.get(NEW_ADDRESS, state.hash(phone.e164))
+    return Phone(moved[0]) if moved else phone
+
+
 def reachable(due: Sequence[Due], state: State) -> list[Due]:
     """Each announcement addressed where it can arrive: a user id typed in the cell, or a changed number."""
     found = []
     for item in due:
-        phone = item.phone or contact_address(item.request.whatsapp)
-        if phone is not None:
-            moved = state.notes.get("nomor_baru", state.hash(phone.e164))
-            phone = Phone(moved[0]) if moved else phone
+        phone = address_of(item.request, state, item.phone)
         found.append(item if phone == item.phone else dataclasses.replace(item, phone=phone))
     return found
+
+
+def reminders(requests: Iterable[Request], state: State, now: datetime, quiet: tuple[time, time] | None,
+              exclude: set[str]) -> list[tuple[Request, int, Phone]]:
+    """Pickup reminders due now, each addressed as status messages are (a user id, a changed number)."""
+    due = []
+    for request, number in plan.reminders(requests, now, quiet, exclude):
+        phone = address_of(request, state)
+        if phone is not None:
+            due.append((request, number, phone))
+    return due
 
 
 def fixed_numbers(requests: Sequence[Request], state: State) -> list[Due]:

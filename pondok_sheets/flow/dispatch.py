@@ -25,6 +25,7 @@ from ..whatsapp.chat import Chat, Incoming
 from ..whatsapp.event_types import Message, Sender
 from . import intake
 from .catalogue import lookup
+from .delivery import NEW_ADDRESS
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ VOICE_REPLY = ("Maaf, kami belum bisa mendengarkan pesan suara. Silakan ketik pe
 UNREADABLE_REPLY = ("Maaf, jenis pesan ini belum bisa kami baca. Silakan ketik pesan Anda dengan huruf, "
                     "misalnya jawaban pertanyaan terakhir kami atau CEK <nomor tiket>.")
 FOREIGN_AGAIN = timedelta(hours=24)  # a foreign number is answered once a day, however often it writes
+FOREIGN_TOLD = "luar_negeri"  # notes book: hash of a foreign sender -> when they were last answered
 Replies = list[tuple[str, tuple[tuple[str, str], ...]]]
 
 
@@ -148,7 +150,7 @@ def _note_number_change(office: Office, message: Message, now: datetime) -> None
         if old and new:
             new_address = reply_address(Sender(phone=new, user_id=None)).e164 if old == message.old_phone \
                 else new
-            notes.put("nomor_baru", hasher(_key(old)), new_address, now)
+            notes.put(NEW_ADDRESS, hasher(_key(old)), new_address, now)
             changed += 1
     log.info("a resident changed their WhatsApp number: %d alias(es) kept for their requests", changed)
 
@@ -157,12 +159,18 @@ def _key(address: str) -> str:
     return address if not address.isdigit() else "+" + address
 
 
+def planned_notes(office: Office, message: Message, replies: Replies, now: datetime) -> list[tuple[str, str, str]]:
+    """Notes (book, key, value) that hold once `replies` are planned, stored in the same transaction as the plan:
+    a foreign sender counts as told today only then, so a crash before the plan never costs them the reply."""
+    if not replies or message.sender.is_indonesian:  # a foreign sender's only reply is the polite one
+        return []
+    return [(FOREIGN_TOLD, office.state.hash(reply_address(message.sender).e164), format_stamp(now))]
+
+
 def _foreign(office: Office, to: Phone, now: datetime) -> Replies:
-    key = office.state.hash(to.e164)
-    seen = office.state.notes.get("luar_negeri", key)
+    seen = office.state.notes.get(FOREIGN_TOLD, office.state.hash(to.e164))
     if seen and now - datetime.fromisoformat(seen[1]) < FOREIGN_AGAIN:
         return []
-    office.state.notes.put("luar_negeri", key, format_stamp(now), now)
     s = office.settings
     where = f" atau formulir di {office.links.home()}"
     return [(f"Mohon maaf, layanan WhatsApp Kantor Desa {s.village} hanya menerima permohonan dari nomor HP "

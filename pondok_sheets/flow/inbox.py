@@ -31,7 +31,7 @@ from ..register.messages import Notice
 from ..register.stamps import format_stamp
 from ..register.validation import Phone, mask_phone
 from ..state.inbox import Reply
-from ..whatsapp.alerts import describe
+from ..whatsapp.alerts import describe, remember
 from ..whatsapp.event_types import (
     AccountEvent,
     ErrorEvent,
@@ -41,7 +41,7 @@ from ..whatsapp.event_types import (
     TemplateEvent,
     stored_event,
 )
-from .dispatch import OfficeDesk, decide, reply_address
+from .dispatch import OfficeDesk, decide, planned_notes, reply_address
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,8 @@ def _handle(office: Office, event_id: str, event: Event, now: datetime) -> datet
         if decision is None or not decision.decided:
             replies = decide(office, desk, event, now)
             office.state.decisions.start(event.id, "", "", {}, now)  # a silent kind decides too
-            office.state.decisions.decide(event.id, replies, reply_address(event.sender).e164, now)
+            office.state.decisions.decide(event.id, replies, reply_address(event.sender).e164, now,
+                                          planned_notes(office, event, replies, now))
         return deliver_replies(office, event.id, now)
     elif isinstance(event, (AccountEvent, TemplateEvent, ErrorEvent)):
         _operator_event(office, event, now)
@@ -210,12 +211,11 @@ def _delivery(office: Office, status: Status, now: datetime) -> None:
 
 def _operator_event(office: Office, event: AccountEvent | TemplateEvent | ErrorEvent, now: datetime) -> None:
     alert = describe(event)
+    remember(office.state.notes, alert, now)
     if not alert.endangers:
-        office.state.notes.drop("peringatan", alert.subject)
         log.info("WhatsApp account news: %s", alert.text)
         return
     log.warning("WhatsApp: %s %s", alert.text, alert.todo)
-    office.state.notes.put("peringatan", alert.subject, f"{alert.text} {alert.todo}".strip(), now)
     office.state.log.add([{
         "Waktu": format_stamp(now), "Tiket": "-", "Kepada": "-", "Jenis": "operator",
         "Saluran": office.messenger.label, "Isi": alert.text, "Hasil": alert.todo, "ID Pesan": ""}])

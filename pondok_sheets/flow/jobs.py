@@ -98,9 +98,10 @@ def digest_job(office: Office, now: datetime, max_sends: int = 500) -> tuple[boo
     """The morning digest to every number in PONDOK_STAFF_WA (as PONDOK_WA_DIGEST_TEMPLATE outside their window)."""
     from ..register.digest import compose_digest, digest_params
     from ..register.messages import Notice
+    from ..whatsapp.alerts import current as current_alerts
 
     rows, services = office.state.snapshot.public_statuses(), office.state.meta.services(active_only=False)
-    alerts = [text for _, text, _ in office.state.notes.all("peringatan")]
+    alerts = [text for _, text in current_alerts(office.state.notes, now)]
     text = compose_digest(rows, services, now.date(), office.settings.village, alerts)
     params = digest_params(rows, services, now.date(), office.settings.village, alerts)
     sent = 0

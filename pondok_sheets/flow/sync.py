@@ -279,10 +279,11 @@ class SyncCycle:
             outcome = announcer.announce(item)
             delivery.note_outcome(self.state, item, outcome, self.now)
             self._note(item.request.ticket, outcome, results)
-        for request, number in plan.reminders(single, self.now, self.settings.quiet_hours, set(results)):
+        for request, number, phone in delivery.reminders(single, self.state, self.now, self.settings.quiet_hours,
+                                                         set(results)):
             if announcer.stopped or announcer.halted() or self.report.sent >= self.max_sends:
                 break
-            self._note(request.ticket, announcer.remind(request, number), results)
+            self._note(request.ticket, announcer.remind(request, number, phone), results)
         for outcome in voice.announce(self.office, announcer, reading.tables, self.writes, self.now):
             self.report.count(outcome)
         for row in new_rows:

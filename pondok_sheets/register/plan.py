@@ -13,7 +13,7 @@ from .changes import SEPARATOR, Due, fingerprint, is_walkin
 from .model import REQUEST_FIELDS, Request
 from .stamps import parse_stamp
 from .timing import in_quiet_hours, is_settled, reminder_due
-from .validation import parse_phone, sheets_changed_nik
+from .validation import sheets_changed_nik
 
 FIRST_IN_LINE = timedelta(days=36500)
 
@@ -70,7 +70,7 @@ def schedule(due: Sequence[Due], fresh: set[str], since: Mapping[str, tuple[str,
 
 def reminders(requests: Iterable[Request], now: datetime, quiet: tuple[time, time] | None,
               exclude: set[str]) -> list[tuple[Request, int]]:
-    """Pickup reminders due now (1 or 2), for rows with a usable number, never during quiet hours."""
+    """Pickup reminders due now (1 or 2), never during quiet hours; the caller finds where each one goes."""
     if in_quiet_hours(now, quiet):
         return []
     due = []
@@ -78,7 +78,7 @@ def reminders(requests: Iterable[Request], now: datetime, quiet: tuple[time, tim
         if request.ticket in exclude:
             continue
         number = reminder_due(request, now)
-        if number and parse_phone(request.whatsapp) is not None:
+        if number:
             due.append((request, number))
     return due
 

@@ -18,6 +18,8 @@ from .db import Database
 LEASE = timedelta(seconds=30)  # a claim nobody finished within this is taken again
 HOLD = "hold"  # claimed_by of an event waiting for WhatsApp's report of a reply whose answer was lost
 INBOX_KEEP = timedelta(days=7)
+_NOTE_UPSERT = ("INSERT INTO wa_notes VALUES (?, ?, ?, ?) ON CONFLICT(book, key) DO UPDATE SET "
+                "value = excluded.value, at = excluded.at")
 
 
 def _clean(text: str) -> str:
@@ -143,9 +145,11 @@ class Decisions:
         return latest is not None and latest.event_id == event_id
 
     def decide(self, event_id: str, replies: list[tuple[str, tuple[tuple[str, str], ...]]], address: str,
-               now: datetime) -> None:
-        """The message's replies are planned and the decision is final, in one transaction."""
+               now: datetime, notes: Iterable[tuple[str, str, str]] = ()) -> None:
+        """The message's replies are planned and the decision is final, in one transaction, together with
+        the `notes` (book, key, value) that hold only once these replies are planned."""
         with self.db.connect() as db:
+            db.executemany(_NOTE_UPSERT, [(book, key, value, now.isoformat()) for book, key, value in notes])
             db.executemany("INSERT OR IGNORE INTO wa_replies (event_id, seq, address, text, choices, state, ref, at) "
                            "VALUES (?, ?, ?, ?, ?, 'planned', ?, ?)",
                            [(event_id, seq, address, text, json.dumps(choices), f"balasan:{event_id}:{seq}",
@@ -225,6 +229,11 @@ class Notes:
                                 "value = excluded.value, at = excluded.at WHERE value != excluded.value",
                                 (book, key, value, now.isoformat()))
             return cursor.rowcount > 0
+
+    def renew(self, book: str, key: str, value: str, now: datetime) -> None:
+        """Write a note and its time, even when the value is unchanged (a report that came again)."""
+        with self.db.connect() as db:
+            db.execute(_NOTE_UPSERT, (book, key, value, now.isoformat()))
 
     def add_once(self, book: str, key: str, value: str, now: datetime) -> bool:
         """Write a note only if none exists; True the first time."""

@@ -3,12 +3,20 @@
 Meta sends these to the same webhook when the fields are subscribed (README: which fields). An
 event that stops or endangers sending becomes an operator row in Log, a line of the next morning
 digest and a finding of `doctor`; good news (a reinstatement, an approval) clears the earlier alarm.
+A value-level error (a one-off 130429) has no good news to clear it: it is shown for ONE_OFF after
+its last report, then dropped.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from ..state.inbox import Notes
 from .event_types import AccountEvent, ErrorEvent, TemplateEvent
+
+BOOK = "peringatan"  # notes book: an alert's subject -> what staff read
+ERRORS = "galat:"  # the subject of a value-level error alert starts so
+ONE_OFF = timedelta(hours=24)  # how long a value-level error stays in the digest and doctor after its last report
 
 _RESTRICTIONS = {
     "RESTRICTED_BIZ_INITIATED_MESSAGING": "kantor tidak boleh memulai percakapan (pesan status ke warga tertahan)",
@@ -87,4 +95,23 @@ def _errors(event: ErrorEvent) -> Alert:
     text, todo = _ERRORS.get(code or -1, (
         f"WhatsApp melaporkan galat {code if code is not None else '?'}"
         f"{': ' + first.title if first and first.title else ''}", "Bila berulang, periksa WhatsApp Manager."))
-    return Alert(f"galat:{code}", text, todo, True)
+    return Alert(f"{ERRORS}{code}", text, todo, True)
+
+
+def remember(notes: Notes, alert: Alert, now: datetime) -> None:
+    """Keep an alarm for the digest and `doctor` (from now, if it came again); good news drops the one it ends."""
+    if alert.endangers:
+        notes.renew(BOOK, alert.subject, f"{alert.text} {alert.todo}".strip(), now)
+    else:
+        notes.drop(BOOK, alert.subject)
+
+
+def current(notes: Notes, now: datetime) -> list[tuple[str, str]]:
+    """(subject, text) of every alarm staff should still read; value-level errors past ONE_OFF are dropped."""
+    found = []
+    for subject, text, at in notes.all(BOOK):
+        if subject.startswith(ERRORS) and now - datetime.fromisoformat(at) >= ONE_OFF:
+            notes.drop(BOOK, subject)
+            continue
+        found.append((subject, text))
+    return found
