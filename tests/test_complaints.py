@@ -59,7 +59,9 @@ def test_a_complaint_with_a_number_is_told_once_when_staff_respond(client, offic
 
 def test_the_public_page_shows_no_personal_data_and_the_text_only_with_tampilkan(client, office, staff):
     office.clock.moment = at("2026-11-27 08:30")
-    response = file(client, {**COMPLAINT, "wa": "0812-3456-7809", "kontak": "ya"})
+    typed = {**COMPLAINT, "isi": COMPLAINT["isi"] + ", HP 0857-1234-5603, surel siti@contoh.id",
+             "wa": "0812-3456-7809", "kontak": "ya"}
+    response = file(client, typed)
     ticket = response.headers["Location"].split("/pengaduan/")[1].split("?")[0]
     sync(office, at("2026-11-27 09:00"))
     staff.set_where("Pengaduan", "Tiket", ticket, "Tanggapan", "Akan diperbaiki pekan depan.")
@@ -71,8 +73,11 @@ def test_the_public_page_shows_no_personal_data_and_the_text_only_with_tampilkan
         assert "berlubang" not in page and "3456" not in page and "7809" not in page
     staff.set_where("Pengaduan", "Tiket", ticket, "Tampilkan", "TRUE")
     sync(office, at("2026-11-27 09:10"))
-    page = client.get(f"/pengaduan/{ticket}").get_data(as_text=True)
-    assert "Jalan RT 03 berlubang" in page and "3456" not in page
+    for path in (f"/pengaduan/{ticket}", "/pengaduan"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Jalan RT 03 berlubang" in page and "[nomor disembunyikan]" in page, path
+        assert "3201014507900001" not in page and "1234-5603" not in page and "5603" not in page, path
+        assert "siti@contoh.id" not in page and "3456" not in page, path
     stats = client.get("/statistik").get_data(as_text=True)
     stats = stats[stats.index('id="pengaduan"'):]
     assert "Jalan dan jembatan: 1" in stats and "Median waktu sampai ditanggapi: 0" in stats, stats[:600]
