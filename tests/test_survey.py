@@ -114,6 +114,30 @@ def test_a_walkin_types_the_ticket_at_the_counter_qr_and_answers_once(client, of
     assert "sudah diisi, terima kasih" in redirected
 
 
+def test_the_ticket_page_offers_the_survey_once_the_request_is_finished_until_it_is_answered(client, office, staff):
+    # The Cloud API's template (outside the 24-hour window) has no place for the invitation:
+    # the ticket page the resident checks carries it instead.
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:01"))
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)  # Baru
+    staff.set(ticket, "Status", "Selesai")
+    sync(office, at("2026-11-27 10:00"))
+    page = client.get(f"/tiket/{ticket}").get_data(as_text=True)
+    link = re.search(r'<a class="btn" href="(/survei/[A-Za-z0-9_-]+)">Isi survei kepuasan</a>', page)
+    assert link and link.group(1) == f"/survei/{token_for('test-secret', ticket)}"
+    assert "Siti" not in page and "3201014507900001" not in page and "3456" not in page and "7801" not in page
+    form = client.get(link.group(1)).get_data(as_text=True)
+    assert "Bagian 1 dari" in form and "Surat Keterangan Domisili" in form
+    answer(client, token_for("test-secret", ticket), ALL_FOURS)
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)
+
+
+def test_the_ticket_page_offers_no_survey_when_staff_turn_it_off_for_the_service(client, office, staff):
+    staff.set_where("Layanan", "Kode", "SKD", "Survei", "Tidak")
+    ticket = finished_request(office, staff)
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)
+
+
 def known_answer_rows(scores_list: list[list[int]]) -> list[dict[str, str]]:
     return [{"Waktu": "2026-11-20 10:00", "Tiket (hash)": f"h{i}", "Layanan": "Surat Keterangan Domisili",
              **{f"U{n + 1}": str(s) for n, s in enumerate(scores)}} for i, scores in enumerate(scores_list)]
