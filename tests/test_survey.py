@@ -70,7 +70,7 @@ def test_a_token_answers_once_then_says_already_answered(client, office, staff):
     ticket = finished_request(office, staff)
     token = token_for("test-secret", ticket)
     page = client.get(f"/survei/{token}").get_data(as_text=True)
-    assert "Bagian 1 dari 4" in page and "Sangat sesuai" in page and "Dikelola dengan baik" in page
+    assert "Bagian 1 dari 6" in page and "Sangat sesuai" in page and "Dikelola dengan baik" in page
     assert len(page.encode()) < 60_000
     missing = answer(client, token, {"u1": "3"})
     assert missing.status_code == 422 and "Pilih satu jawaban untuk pertanyaan 2." in missing.get_data(as_text=True)
