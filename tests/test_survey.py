@@ -84,6 +84,20 @@ def test_a_token_answers_once_then_says_already_answered(client, office, staff):
     assert ticket not in str(row) and "Siti" not in str(row) and "3456" not in str(row)
 
 
+def test_the_survei_tab_keeps_the_day_of_an_answer_not_its_minute_and_older_rows_still_count(client, office,
+                                                                                                staff):
+    ticket = finished_request(office, staff)
+    staff.add_row({**known_answer_rows([[3] * 9])[0], "Tiket (hash)": "lama"}, tab="Survei")  # written with a minute
+    office.clock.moment = at("2026-11-27 10:17")
+    answer(client, token_for("test-secret", ticket), ALL_FOURS)
+    sync(office, at("2026-11-27 11:00"))
+    old, new = staff.rows("Survei")
+    assert old["Waktu"] == "2026-11-20 10:00" and new["Waktu"] == "2026-11-27"
+    office.clock.moment = at("2026-11-28 08:00")
+    page = client.get("/statistik").get_data(as_text=True)
+    assert "2 responden" in page and "IKM 87,50" in page  # (27 + 36) / 18 × 25: the old row counts too
+
+
 def test_already_answered_survives_lost_local_state(client, office, staff, settings, clock):
     ticket = finished_request(office, staff)
     token = token_for("test-secret", ticket)

@@ -105,7 +105,7 @@ def submit_answer(office: Office, found: PublicStatus, form: Mapping[str, object
     now = now or office.now()
     stamp = format_stamp(now)
     key = ticket_hash(secret(office), found.ticket)
-    answer, errors = answer_from_form(form, key, found.service, now.date(), stamp)
+    answer, errors = answer_from_form(form, key, found.service, now.date())
     if errors or answer is None:
         raise InvalidInput(errors)
     fresh = office.state.voice.enqueue(SURVEI.name, key, answer_row(answer), stamp)
