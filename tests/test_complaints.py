@@ -83,6 +83,39 @@ def test_the_public_page_shows_no_personal_data_and_the_text_only_with_tampilkan
     assert "Jalan dan jembatan: 1" in stats and "Median waktu sampai ditanggapi: 0" in stats, stats[:600]
 
 
+def test_a_complaint_never_counts_in_the_digest_the_reminders_or_the_request_statistics(client, office, staff):
+    from pondok_sheets.flow.jobs import digest_job
+    from pondok_sheets.register.validation import parse_phone
+
+    object.__setattr__(office.settings, "staff_wa", (parse_phone("0811-2222-3333"),))  # frozen: as if set in .env
+    office.clock.moment = at("2026-11-20 09:00")  # a Friday
+    request = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-20 09:00"))
+    response = file(client, {**COMPLAINT, "wa": "0812-3456-7809", "kontak": "ya"})
+    complaint = response.headers["Location"].split("/pengaduan/")[1].split("?")[0]
+    sync(office, at("2026-11-20 09:01"))
+    staff.set(request, "Status", "Siap Diambil")
+    staff.set_where("Pengaduan", "Tiket", complaint, "Tanggapan", "Sudah dilaporkan ke Dinas PU.")
+    staff.set_where("Pengaduan", "Tiket", complaint, "Status", "Ditindaklanjuti")
+    for moment in ("2026-11-20 10:00", "2026-11-20 10:05", "2026-11-23 09:00", "2026-11-24 09:00",
+                   "2026-11-25 09:00", "2026-11-25 09:10"):
+        sync(office, at(moment))
+    kinds = lambda ticket: [k for _, _, k, t, _ in office.state.outbox.latest(1000) if t == ticket]  # noqa: E731
+    assert kinds(complaint) == ["pengaduan"]  # its answer, once; never a pickup reminder
+    assert "pengingat" in kinds(request)  # 3 working days waiting at Siap Diambil
+
+    assert digest_job(office, at("2026-11-27 07:30"))[0]
+    (digest,) = [text for _, _, k, _, text in office.state.outbox.latest(1000) if k == "ringkasan"]
+    assert "Baru: 0" in digest and "Diproses: 0" in digest and "Siap Diambil: 1" in digest
+    assert complaint not in digest and "Jalan" not in digest
+
+    office.clock.moment = at("2026-11-27 08:00")
+    stats = client.get("/statistik").get_data(as_text=True)
+    request_part = stats[:stats.index('id="skm"')]
+    assert "Bulan ini (November 2026): 1 permohonan" in request_part and "Sejak awal: 1 permohonan" in request_part
+    assert complaint not in stats and "Ditindaklanjuti" not in request_part
+    assert "Jalan dan jembatan: 1" in stats[stats.index('id="pengaduan"'):]  # counted where it belongs
+
+
 def test_abuse_is_refused_with_a_clear_message_and_stores_nothing(client, office, staff):
     assert file(client, COMPLAINT, honeypot="http://spam").status_code == 422
     long = file(client, {**COMPLAINT, "isi": "x" * 1001})

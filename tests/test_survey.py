@@ -66,6 +66,55 @@ def test_no_invitation_when_staff_turn_it_off_for_the_service(office, staff):
     assert "survei" not in selesai.casefold()
 
 
+def app_with_survey_after(settings, clock, value: str):
+    """The app as started with PONDOK_SURVEY_AFTER=`value` in .env (parsed by the real loader)."""
+    import dataclasses
+
+    from pondok_sheets import create_app
+    from pondok_sheets.config import load_config
+
+    after = load_config({"PONDOK_SURVEY_AFTER": value}, env_file=None).survey_after
+    return create_app(dataclasses.replace(settings, survey_after=after), {"TESTING": True}, clock=clock)
+
+
+def test_survey_after_another_status_invites_with_that_message_and_never_again(settings, clock, staff):
+    app = app_with_survey_after(settings, clock, "siap diambil")
+    office, client = app.extensions["pondok"], app.test_client()
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:01"))
+    staff.set(ticket, "Status", "Siap Diambil")
+    sync(office, at("2026-11-27 10:00"))
+    assert "Isi survei kepuasan" in client.get(f"/tiket/{ticket}").get_data(as_text=True)
+    staff.set(ticket, "Status", "Selesai")
+    sync(office, at("2026-11-27 11:00"))
+    invited = [m for m in messages_for(office, ticket) if LINK.search(m)]
+    assert len(invited) == 1 and "sudah siap diambil" in invited[0]
+    assert any("sudah selesai" in m for m in messages_for(office, ticket))  # the Selesai message, without it
+
+
+def test_survey_after_tidak_sends_no_invitation_and_the_ticket_page_offers_none(settings, clock, staff):
+    app = app_with_survey_after(settings, clock, "Tidak")
+    office, client = app.extensions["pondok"], app.test_client()
+    ticket = finished_request(office, staff)
+    sync(office, at("2026-11-27 10:05"))
+    assert any("sudah selesai" in m for m in messages_for(office, ticket))
+    assert not any("survei" in m.casefold() for m in messages_for(office, ticket))
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)
+
+
+def test_a_survey_post_without_its_csrf_token_or_with_the_honeypot_filled_stores_nothing(client, office, staff):
+    ticket = finished_request(office, staff)
+    token = token_for("test-secret", ticket)
+    assert client.post(f"/survei/{token}", data=ALL_FOURS).status_code == 400  # no CSRF token
+    page = client.get(f"/survei/{token}").get_data(as_text=True)
+    bot = client.post(f"/survei/{token}", data={**ALL_FOURS, "csrf_token": csrf_token(page),
+                                                "situs_web": "http://spam.example"})
+    assert bot.status_code == 422 and "Isian tidak bisa diproses" in bot.get_data(as_text=True)
+    assert "Bagian 1 dari" in client.get(f"/survei/{token}").get_data(as_text=True)  # still open to the resident
+    sync(office, at("2026-11-27 11:00"))
+    assert staff.rows("Survei") == []
+
+
 def test_a_token_answers_once_then_says_already_answered(client, office, staff):
     ticket = finished_request(office, staff)
     token = token_for("test-secret", ticket)
