@@ -7,6 +7,7 @@ from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.office import Office
 from pondok_sheets.register.model import Channel
+from pondok_sheets.register.survey_tokens import token_for
 
 from .conftest import VALID, at, csrf_token
 
@@ -155,6 +156,20 @@ def test_a_sync_with_the_voice_tabs_stays_within_its_budgets(client, office, sta
     sync(office, at("2026-11-27 09:15"))
     assert sheets_api.reads <= 2 and sheets_api.writes <= 3
     assert len(staff.rows("Pengaduan")) == 2
+    # A survey answer, another complaint and a status change: three writes, the Survei append among them.
+    page = client.get(f"/survei/{token_for('test-secret', ticket)}").get_data(as_text=True)
+    client.post(f"/survei/{token_for('test-secret', ticket)}",
+                data={**{f"u{i}": "4" for i in range(1, 10)}, "csrf_token": csrf_token(page)})
+    file(client, {**COMPLAINT, "kategori": "Air bersih"})
+    staff.set_where("Pengaduan", "Tiket", complaint, "Status", "Tidak Dapat Ditindaklanjuti")
+    sheets_api.reset_counts()
+    report = sync(office, at("2026-11-27 09:17"))
+    assert report.ok and sheets_api.reads <= 2 and sheets_api.writes <= 3
+    assert len(staff.rows("Survei")) == 1 and len(staff.rows("Pengaduan")) == 3
+    sheets_api.reset_counts()
+    sync(office, at("2026-11-27 09:18"))  # the complaint's Log row, left over from the full cycle
+    assert sheets_api.reads <= 2 and sheets_api.writes <= 3
+    assert any("Tidak Dapat Ditindaklanjuti" in r["Isi"] for r in staff.rows("Log"))
     sheets_api.reset_counts()
     report = sync(office, at("2026-11-27 09:20"))
     assert (sheets_api.reads, sheets_api.writes) == (0, 0)  # idle: the Drive check says nothing changed
