@@ -213,3 +213,33 @@ def test_a_phones_second_view_of_its_ticket_and_qr_code_is_a_304_over_http(live_
                 if (m := re.search(r'GET (\S+) HTTP/1\.1\S*" (\d{3})', r.getMessage())) and m.group(1) == path]
         assert sent == ["200", "304"], path
     assert phone_page.goto(f"{live_server}/tiket/{ticket}").ok and phone_page.locator(".ticket").inner_text() == ticket
+
+
+def test_each_survey_group_and_the_complaint_form_fit_one_phone_screen(live_server, phone_page, office, staff,
+                                                                        tmp_path):
+    from pondok_sheets.register.survey_tokens import token_for
+
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:01"))
+    staff.set(ticket, "Status", "Selesai")
+    sync(office, at("2026-11-27 10:00"))
+    page = phone_page
+    height = page.viewport_size["height"]
+    page.goto(f"{live_server}/tiket/{ticket}")
+    page.get_by_role("link", name="Isi survei kepuasan").click()
+    assert page.url == f"{live_server}/survei/{token_for('test-secret', ticket)}"
+    page.screenshot(path=tmp_path / "survei.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    groups = page.locator("fieldset[id^=bagian-]")
+    assert groups.count() == 6  # nine questions two to a screen, then the facts about the respondent
+    for i in range(groups.count()):
+        box = groups.nth(i).bounding_box()
+        assert box["height"] <= height, (i + 1, box["height"])
+    page.goto(f"{live_server}/pengaduan")
+    page.screenshot(path=tmp_path / "pengaduan.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    groups = page.locator("fieldset[id^=bagian-]")
+    assert groups.count() == 2  # the complaint, then whether to be told on WhatsApp
+    for i in range(groups.count()):
+        box = groups.nth(i).bounding_box()
+        assert box["height"] <= height, (i + 1, box["height"])

@@ -7,6 +7,7 @@ from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.office import Office
 from pondok_sheets.register.model import Channel
+from pondok_sheets.register.survey_tokens import token_for
 
 from .conftest import VALID, at, csrf_token
 
@@ -59,7 +60,9 @@ def test_a_complaint_with_a_number_is_told_once_when_staff_respond(client, offic
 
 def test_the_public_page_shows_no_personal_data_and_the_text_only_with_tampilkan(client, office, staff):
     office.clock.moment = at("2026-11-27 08:30")
-    response = file(client, {**COMPLAINT, "wa": "0812-3456-7809", "kontak": "ya"})
+    typed = {**COMPLAINT, "isi": COMPLAINT["isi"] + ", HP 0857-1234-5603, surel siti@contoh.id",
+             "wa": "0812-3456-7809", "kontak": "ya"}
+    response = file(client, typed)
     ticket = response.headers["Location"].split("/pengaduan/")[1].split("?")[0]
     sync(office, at("2026-11-27 09:00"))
     staff.set_where("Pengaduan", "Tiket", ticket, "Tanggapan", "Akan diperbaiki pekan depan.")
@@ -71,11 +74,47 @@ def test_the_public_page_shows_no_personal_data_and_the_text_only_with_tampilkan
         assert "berlubang" not in page and "3456" not in page and "7809" not in page
     staff.set_where("Pengaduan", "Tiket", ticket, "Tampilkan", "TRUE")
     sync(office, at("2026-11-27 09:10"))
-    page = client.get(f"/pengaduan/{ticket}").get_data(as_text=True)
-    assert "Jalan RT 03 berlubang" in page and "3456" not in page
+    for path in (f"/pengaduan/{ticket}", "/pengaduan"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Jalan RT 03 berlubang" in page and "[nomor disembunyikan]" in page, path
+        assert "3201014507900001" not in page and "1234-5603" not in page and "5603" not in page, path
+        assert "siti@contoh.id" not in page and "3456" not in page, path
     stats = client.get("/statistik").get_data(as_text=True)
     stats = stats[stats.index('id="pengaduan"'):]
     assert "Jalan dan jembatan: 1" in stats and "Median waktu sampai ditanggapi: 0" in stats, stats[:600]
+
+
+def test_a_complaint_never_counts_in_the_digest_the_reminders_or_the_request_statistics(client, office, staff):
+    from pondok_sheets.flow.jobs import digest_job
+    from pondok_sheets.register.validation import parse_phone
+
+    object.__setattr__(office.settings, "staff_wa", (parse_phone("0811-2222-3333"),))  # frozen: as if set in .env
+    office.clock.moment = at("2026-11-20 09:00")  # a Friday
+    request = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-20 09:00"))
+    response = file(client, {**COMPLAINT, "wa": "0812-3456-7809", "kontak": "ya"})
+    complaint = response.headers["Location"].split("/pengaduan/")[1].split("?")[0]
+    sync(office, at("2026-11-20 09:01"))
+    staff.set(request, "Status", "Siap Diambil")
+    staff.set_where("Pengaduan", "Tiket", complaint, "Tanggapan", "Sudah dilaporkan ke Dinas PU.")
+    staff.set_where("Pengaduan", "Tiket", complaint, "Status", "Ditindaklanjuti")
+    for moment in ("2026-11-20 10:00", "2026-11-20 10:05", "2026-11-23 09:00", "2026-11-24 09:00",
+                   "2026-11-25 09:00", "2026-11-25 09:10"):
+        sync(office, at(moment))
+    kinds = lambda ticket: [k for _, _, k, t, _ in office.state.outbox.latest(1000) if t == ticket]  # noqa: E731
+    assert kinds(complaint) == ["pengaduan"]  # its answer, once; never a pickup reminder
+    assert "pengingat" in kinds(request)  # 3 working days waiting at Siap Diambil
+
+    assert digest_job(office, at("2026-11-27 07:30"))[0]
+    (digest,) = [text for _, _, k, _, text in office.state.outbox.latest(1000) if k == "ringkasan"]
+    assert "Baru: 0" in digest and "Diproses: 0" in digest and "Siap Diambil: 1" in digest
+    assert complaint not in digest and "Jalan" not in digest
+
+    office.clock.moment = at("2026-11-27 08:00")
+    stats = client.get("/statistik").get_data(as_text=True)
+    request_part = stats[:stats.index('id="skm"')]
+    assert "Bulan ini (November 2026): 1 permohonan" in request_part and "Sejak awal: 1 permohonan" in request_part
+    assert complaint not in stats and "Ditindaklanjuti" not in request_part
+    assert "Jalan dan jembatan: 1" in stats[stats.index('id="pengaduan"'):]  # counted where it belongs
 
 
 def test_abuse_is_refused_with_a_clear_message_and_stores_nothing(client, office, staff):
@@ -117,6 +156,20 @@ def test_a_sync_with_the_voice_tabs_stays_within_its_budgets(client, office, sta
     sync(office, at("2026-11-27 09:15"))
     assert sheets_api.reads <= 2 and sheets_api.writes <= 3
     assert len(staff.rows("Pengaduan")) == 2
+    # A survey answer, another complaint and a status change: three writes, the Survei append among them.
+    page = client.get(f"/survei/{token_for('test-secret', ticket)}").get_data(as_text=True)
+    client.post(f"/survei/{token_for('test-secret', ticket)}",
+                data={**{f"u{i}": "4" for i in range(1, 10)}, "csrf_token": csrf_token(page)})
+    file(client, {**COMPLAINT, "kategori": "Air bersih"})
+    staff.set_where("Pengaduan", "Tiket", complaint, "Status", "Tidak Dapat Ditindaklanjuti")
+    sheets_api.reset_counts()
+    report = sync(office, at("2026-11-27 09:17"))
+    assert report.ok and sheets_api.reads <= 2 and sheets_api.writes <= 3
+    assert len(staff.rows("Survei")) == 1 and len(staff.rows("Pengaduan")) == 3
+    sheets_api.reset_counts()
+    sync(office, at("2026-11-27 09:18"))  # the complaint's Log row, left over from the full cycle
+    assert sheets_api.reads <= 2 and sheets_api.writes <= 3
+    assert any("Tidak Dapat Ditindaklanjuti" in r["Isi"] for r in staff.rows("Log"))
     sheets_api.reset_counts()
     report = sync(office, at("2026-11-27 09:20"))
     assert (sheets_api.reads, sheets_api.writes) == (0, 0)  # idle: the Drive check says nothing changed

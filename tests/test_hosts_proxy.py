@@ -149,6 +149,23 @@ def test_one_abusive_client_is_limited_without_touching_the_others(tmp_path):
                 for i in range(21)] == [404] * 20 + [429]
 
 
+def test_refused_complaints_from_one_address_end_in_429_while_other_addresses_still_file(tmp_path):
+    complaint = {"kategori": "Air bersih", "isi": "Air PAM mati tiga hari di RT 02."}
+    with serving(local_settings(tmp_path, hops=1)) as (base, office):
+        def post(phone: Browser, **fields: str) -> int:
+            page = phone.session.get(f"{base}/pengaduan", timeout=30).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            return phone.session.post(f"{base}/pengaduan", data={**fields, "csrf_token": token}, timeout=30,
+                                      allow_redirects=False).status_code
+
+        spammer = Browser(base, "198.51.100.44")
+        codes = [post(spammer, kategori="", isi="") for _ in range(21)]
+        assert codes == [422] * 20 + [429]
+        assert post(spammer, **complaint) == 429  # that address waits out the 10 minutes
+        assert post(Browser(base, "203.0.113.9"), **complaint) == 303
+        assert [row["Kategori"] for _, row in office.state.voice.pending("Pengaduan")] == ["Air bersih"]
+
+
 def test_behind_the_proxy_a_forged_entry_before_the_proxys_own_changes_nothing(tmp_path):
     with serving(local_settings(tmp_path, hops=1)) as (base, _):
         forger = Browser(base)

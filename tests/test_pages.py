@@ -316,7 +316,8 @@ def test_the_poster_png_carries_every_qr_code_and_is_a4_at_200_dpi(runner, tmp_p
     image = Image.open(out)
     assert image.size == (1654, 2339)  # A4 at 200 dpi, portrait
     expected = {f"{SITE}/ajukan/{s.code}" for s in office.state.meta.services()}
-    assert decode(image) == expected | {f"{SITE}/cek", f"{SITE}/pengaduan", "https://wa.me/6281211112222?text=Halo"}
+    assert decode(image) == expected | {f"{SITE}/cek", f"{SITE}/pengaduan", f"{SITE}/survei",
+                                        "https://wa.me/6281211112222?text=Halo"}
 
 
 def test_the_poster_pdf_is_one_a4_page_naming_every_active_service(runner, tmp_path, office):
@@ -330,6 +331,7 @@ def test_the_poster_pdf_is_one_a4_page_naming_every_active_service(runner, tmp_p
     for service in office.state.meta.services():
         assert service.name + " Selesai dalam" in text  # whole, never cut short with "…"
     assert "Surat Keterangan Tidak Mampu (SKTM)" in text and "Jam pelayanan" in text
+    assert "Survei kepuasan (ketik nomor tiket)" in text and "Pengaduan dan saran" in text
 
 
 def test_a_one_service_poster_has_a_big_qr_code(runner, tmp_path):
@@ -346,4 +348,5 @@ def test_a_one_service_poster_has_a_big_qr_code(runner, tmp_path):
 def test_the_poster_page_is_a4_print_ready(client, office):
     page = client.get("/poster").get_data(as_text=True)
     assert "@page{size:A4 portrait" in client.get("/static/poster.css").get_data(as_text=True)
-    assert page.count("<svg") == len(office.state.meta.services()) + 3  # the chat, cek and pengaduan
+    assert page.count("<svg") == len(office.state.meta.services()) + 4  # the chat, cek, pengaduan and survei
+    assert "Survei kepuasan (ketik nomor tiket)" in page

@@ -23,6 +23,7 @@ def test_skm_writes_a_pdf_holding_the_ikm_and_its_category(runner, staff, tmp_pa
     text = "".join(page.extract_text() for page in PdfReader(out).pages)
     assert len(PdfReader(out).pages) == 1
     assert "76,61" in text and "Baik" in text and "Semester II 2026" in text
+    assert "Surat Keterangan Domisili 19 76,61 B" in " ".join(text.split())  # the per-service table
 
 
 def test_skm_outside_the_period_counts_nothing(runner, staff, tmp_path):
@@ -51,3 +52,5 @@ def test_rekap_gains_an_skm_sheet_with_the_regulations_table(runner, office, sta
     assert ["U1", "Persyaratan", "3,500", "0,389", "B"] in cells
     assert ["IKM (konversi)", "87,50"] in cells and ["Mutu pelayanan", "B (Baik)"] in cells
     assert ["Responden", 2] in cells
+    assert ["Layanan", "Responden", "IKM", "Mutu"] in cells
+    assert ["Surat Keterangan Domisili", 2, "87,50", "B"] in cells

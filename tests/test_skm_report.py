@@ -45,6 +45,27 @@ def test_the_report_reads_back_with_the_ikm_the_category_and_the_sample_check(tm
     assert "Profil responden" in text and "Perempuan" in text
 
 
+def test_the_report_gives_each_services_ikm_for_a_semester_or_a_year(tmp_path):
+    sktm = [Answer(f"s{i}", "Surat Keterangan Tidak Mampu (SKTM)", date(2026, 3 + i, 2), (4,) * 9) for i in range(2)]
+    for code in ("2026-S2", "2026"):
+        result = result_for(parse_period(code), answers() + sktm, served=40)
+        pages, text = pdf_text(write_skm_report(result, tmp_path / f"{code}.pdf", "Sukamaju"))
+        text = " ".join(text.split())
+        assert pages == 1 and "IKM per layanan" in text and "Layanan Responden IKM Mutu" in text
+        assert "Surat Keterangan Domisili 4 81,25 B" in text, text
+        assert ("Surat Keterangan Tidak Mampu (SKTM) 2 100,00 A" in text) == (code == "2026")  # S2 has none
+
+
+def test_many_services_still_fit_one_page_with_the_rest_named_in_the_rekap(tmp_path):
+    many = [Answer(f"h{i}", f"Layanan nomor {i:02d} dengan nama yang cukup panjang sekali", date(2026, 8, 1),
+                   (3,) * 9, "Perempuan", "30–39", "S1", "Lainnya", f"Saran {i}") for i in range(20)]
+    pages, text = pdf_text(write_skm_report(result_for(parse_period("2026"), many, 40), tmp_path / "r.pdf", "Sukamaju"))
+    text = " ".join(text.split())
+    assert pages == 1 and "Layanan nomor 00" in text and "Layanan nomor 15" in text
+    assert "Layanan nomor 16" not in text and "… dan 4 layanan lain (lihat sheet SKM di rekap)." in text
+    assert "Profil responden" in text and "Saran dan masukan (20)" in text
+
+
 def test_suggestions_are_cut_to_one_page_and_carry_no_numbers(tmp_path):
     long = "Mohon ruang tunggu diberi kipas angin, hubungi saya di 0812 3456 7890. " * 8
     many = [Answer("x", "SKTM", date(2026, 10, 1), (4,) * 9, suggestion=long)] + answers(120)

@@ -66,11 +66,60 @@ def test_no_invitation_when_staff_turn_it_off_for_the_service(office, staff):
     assert "survei" not in selesai.casefold()
 
 
+def app_with_survey_after(settings, clock, value: str):
+    """The app as started with PONDOK_SURVEY_AFTER=`value` in .env (parsed by the real loader)."""
+    import dataclasses
+
+    from pondok_sheets import create_app
+    from pondok_sheets.config import load_config
+
+    after = load_config({"PONDOK_SURVEY_AFTER": value}, env_file=None).survey_after
+    return create_app(dataclasses.replace(settings, survey_after=after), {"TESTING": True}, clock=clock)
+
+
+def test_survey_after_another_status_invites_with_that_message_and_never_again(settings, clock, staff):
+    app = app_with_survey_after(settings, clock, "siap diambil")
+    office, client = app.extensions["pondok"], app.test_client()
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:01"))
+    staff.set(ticket, "Status", "Siap Diambil")
+    sync(office, at("2026-11-27 10:00"))
+    assert "Isi survei kepuasan" in client.get(f"/tiket/{ticket}").get_data(as_text=True)
+    staff.set(ticket, "Status", "Selesai")
+    sync(office, at("2026-11-27 11:00"))
+    invited = [m for m in messages_for(office, ticket) if LINK.search(m)]
+    assert len(invited) == 1 and "sudah siap diambil" in invited[0]
+    assert any("sudah selesai" in m for m in messages_for(office, ticket))  # the Selesai message, without it
+
+
+def test_survey_after_tidak_sends_no_invitation_and_the_ticket_page_offers_none(settings, clock, staff):
+    app = app_with_survey_after(settings, clock, "Tidak")
+    office, client = app.extensions["pondok"], app.test_client()
+    ticket = finished_request(office, staff)
+    sync(office, at("2026-11-27 10:05"))
+    assert any("sudah selesai" in m for m in messages_for(office, ticket))
+    assert not any("survei" in m.casefold() for m in messages_for(office, ticket))
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)
+
+
+def test_a_survey_post_without_its_csrf_token_or_with_the_honeypot_filled_stores_nothing(client, office, staff):
+    ticket = finished_request(office, staff)
+    token = token_for("test-secret", ticket)
+    assert client.post(f"/survei/{token}", data=ALL_FOURS).status_code == 400  # no CSRF token
+    page = client.get(f"/survei/{token}").get_data(as_text=True)
+    bot = client.post(f"/survei/{token}", data={**ALL_FOURS, "csrf_token": csrf_token(page),
+                                                "situs_web": "http://spam.example"})
+    assert bot.status_code == 422 and "Isian tidak bisa diproses" in bot.get_data(as_text=True)
+    assert "Bagian 1 dari" in client.get(f"/survei/{token}").get_data(as_text=True)  # still open to the resident
+    sync(office, at("2026-11-27 11:00"))
+    assert staff.rows("Survei") == []
+
+
 def test_a_token_answers_once_then_says_already_answered(client, office, staff):
     ticket = finished_request(office, staff)
     token = token_for("test-secret", ticket)
     page = client.get(f"/survei/{token}").get_data(as_text=True)
-    assert "Bagian 1 dari 4" in page and "Sangat sesuai" in page and "Dikelola dengan baik" in page
+    assert "Bagian 1 dari 6" in page and "Sangat sesuai" in page and "Dikelola dengan baik" in page
     assert len(page.encode()) < 60_000
     missing = answer(client, token, {"u1": "3"})
     assert missing.status_code == 422 and "Pilih satu jawaban untuk pertanyaan 2." in missing.get_data(as_text=True)
@@ -82,6 +131,20 @@ def test_a_token_answers_once_then_says_already_answered(client, office, staff):
     (row,) = staff.rows("Survei")
     assert row["U9"] == "4" and row["Jenis Kelamin"] == "Perempuan" and row["Saran"] == "'=cepat antrean"
     assert ticket not in str(row) and "Siti" not in str(row) and "3456" not in str(row)
+
+
+def test_the_survei_tab_keeps_the_day_of_an_answer_not_its_minute_and_older_rows_still_count(client, office,
+                                                                                                staff):
+    ticket = finished_request(office, staff)
+    staff.add_row({**known_answer_rows([[3] * 9])[0], "Tiket (hash)": "lama"}, tab="Survei")  # written with a minute
+    office.clock.moment = at("2026-11-27 10:17")
+    answer(client, token_for("test-secret", ticket), ALL_FOURS)
+    sync(office, at("2026-11-27 11:00"))
+    old, new = staff.rows("Survei")
+    assert old["Waktu"] == "2026-11-20 10:00" and new["Waktu"] == "2026-11-27"
+    office.clock.moment = at("2026-11-28 08:00")
+    page = client.get("/statistik").get_data(as_text=True)
+    assert "2 responden" in page and "IKM 87,50" in page  # (27 + 36) / 18 × 25: the old row counts too
 
 
 def test_already_answered_survives_lost_local_state(client, office, staff, settings, clock):
@@ -112,6 +175,30 @@ def test_a_walkin_types_the_ticket_at_the_counter_qr_and_answers_once(client, of
     answer(client, token_for("test-secret", ticket), ALL_FOURS)
     redirected = client.get(f"/survei?tiket={ticket}", follow_redirects=True).get_data(as_text=True)
     assert "sudah diisi, terima kasih" in redirected
+
+
+def test_the_ticket_page_offers_the_survey_once_the_request_is_finished_until_it_is_answered(client, office, staff):
+    # The Cloud API's template (outside the 24-hour window) has no place for the invitation:
+    # the ticket page the resident checks carries it instead.
+    ticket = submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    sync(office, at("2026-11-27 09:01"))
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)  # Baru
+    staff.set(ticket, "Status", "Selesai")
+    sync(office, at("2026-11-27 10:00"))
+    page = client.get(f"/tiket/{ticket}").get_data(as_text=True)
+    link = re.search(r'<a class="btn" href="(/survei/[A-Za-z0-9_-]+)">Isi survei kepuasan</a>', page)
+    assert link and link.group(1) == f"/survei/{token_for('test-secret', ticket)}"
+    assert "Siti" not in page and "3201014507900001" not in page and "3456" not in page and "7801" not in page
+    form = client.get(link.group(1)).get_data(as_text=True)
+    assert "Bagian 1 dari" in form and "Surat Keterangan Domisili" in form
+    answer(client, token_for("test-secret", ticket), ALL_FOURS)
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)
+
+
+def test_the_ticket_page_offers_no_survey_when_staff_turn_it_off_for_the_service(client, office, staff):
+    staff.set_where("Layanan", "Kode", "SKD", "Survei", "Tidak")
+    ticket = finished_request(office, staff)
+    assert "Isi survei kepuasan" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)
 
 
 def known_answer_rows(scores_list: list[list[int]]) -> list[dict[str, str]]:

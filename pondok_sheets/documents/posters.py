@@ -1,4 +1,4 @@
-"""The printable A4 poster: every service with its QR code, the chat and status QR codes, office hours.
+"""The printable A4 poster: every service with its QR code; the chat, status, complaint and survey codes; hours.
 
 One layout, two renderers: reportlab for the PDF that gets printed, Pillow for the PNG that
 gets shared in WhatsApp groups (200 dpi, so it stays legible on a phone). Both use the
@@ -155,15 +155,20 @@ def _single(service: Service, url: str, bottom: float) -> list[Item]:
 def _footer(office: Masthead, targets: dict[str, qr.QrTarget], top: float) -> list[Item]:
     codes = [(name, label) for name, label in (("wa", "Chat WhatsApp: ajukan atau CEK tiket"),
                                                 ("cek", "Cek status permohonan"),
-                                                ("pengaduan", "Pengaduan dan saran")) if name in targets]
-    size, gap, x = (40.0, 14.0, MARGIN) if len(codes) <= 2 else (34.0, 10.0, MARGIN)  # room left for the text
+                                                ("pengaduan", "Pengaduan dan saran"),
+                                                ("survei", "Survei kepuasan (ketik nomor tiket)"))
+             if name in targets]
+    # Smaller codes as there are more, so the office's hours keep ~50 mm; 28 mm still scans at arm's length.
+    size, gap = {1: (40.0, 14.0), 2: (40.0, 14.0), 3: (34.0, 10.0)}.get(len(codes), (28.0, 6.0))
+    x = MARGIN
     items: list[Item] = [Box(MARGIN, top - 2, A4[0] - 2 * MARGIN, 0.4, fill=(180, 180, 180))]
     for name, label in codes:
-        items += [Qr(x, top + 2, size, targets[name].url), Text(x, top + size + 2.5, size + 10, label, 7.5, lines=2)]
+        items += [Qr(x, top + 2, size, targets[name].url),
+                  Text(x, top + size + 2.5, size + gap - 1, label, 7.5, lines=2)]
         x += size + gap
     info = (f"Jam pelayanan: {office.office_hours}\nSitus: {office.links.base}\n"
             "Data pribadi Anda hanya dipakai untuk memproses permohonan.")
-    items.append(Text(x + 2, top + 6, A4[0] - MARGIN - x - 2, info, 9, lines=6))
+    items.append(Text(x + 2, top + 6, A4[0] - MARGIN - x - 2, info, 9, lines=9))  # 9 lines: 40 mm, the footer is 48
     return items
 
 

@@ -1,4 +1,4 @@
-"""The one-page SKM report an office hands to the kecamatan: table, IKM, mutu, chart, profile, suggestions.
+"""The one-page SKM report for the kecamatan: table, IKM, mutu, chart, per service, profile, suggestions.
 
 Drawn with reportlab on an A4 portrait page in the Bitstream Vera fonts bundled with reportlab,
 so nothing has to be installed. Suggestions are redacted (no numbers, no e-mail) and cut to fit.
@@ -63,6 +63,7 @@ def write_skm_report(result: Result, out: Path, village: str, period_label: str 
     y = _summary(page, result, y)
     if result.overall is not None:
         y = _table_and_chart(page, result, y)
+        y = _services(page, result, y)
         y = _profile(page, result, y)
         _suggestions(page, result, y)
     else:
@@ -167,6 +168,53 @@ def _bars(page: Canvas, nrr: tuple, left: float, top: float, width: float) -> No
         page.setFillGray(0)
         page.setFont("VeraBd", 7)
         page.drawRightString(left + width, y - 0.2 * mm, fmt(value))
+
+
+SERVICE_ROWS = 8  # per column, two columns: a village office rarely has more services answered in a period
+
+
+def _services(page: Canvas, result: Result, top: float) -> float:
+    """The per-service table (Layanan · Responden · IKM · Mutu), in two columns when there are many."""
+    rows = list(result.services.items())
+    page.setFont("VeraBd", 10)
+    page.setFillGray(0)
+    page.drawString(MARGIN, top, "IKM per layanan")
+    columns = 1 if len(rows) <= SERVICE_ROWS // 2 else 2
+    per_column = min(SERVICE_ROWS, -(-len(rows) // columns))
+    gap = 6 * mm
+    width = (INNER - gap * (columns - 1)) / columns
+    row = 4.4 * mm
+    lowest = top
+    for c in range(columns):
+        x = MARGIN + c * (width + gap)
+        y = top - 5.5 * mm
+        page.setFont("VeraBd", 8)
+        page.drawString(x, y, "Layanan")
+        page.drawRightString(x + width - 26 * mm, y, "Responden")
+        page.drawRightString(x + width - 11 * mm, y, "IKM")
+        page.drawString(x + width - 8 * mm, y, "Mutu")
+        page.setStrokeGray(0.6)
+        page.line(x, y - 1.5 * mm, x + width, y - 1.5 * mm)
+        for name, index in rows[c * per_column:(c + 1) * per_column]:
+            y -= row
+            page.setFont("Vera", 8)
+            page.setFillGray(0)
+            page.drawString(x, y, _fit(name, "Vera", 8, width - 46 * mm))
+            page.drawRightString(x + width - 26 * mm, y, str(index.respondents))
+            page.drawRightString(x + width - 11 * mm, y, fmt(index.ikm))
+            page.setFillColorRGB(*_hex(GRADE_COLOURS[index.grade.letter]))
+            page.setFont("VeraBd", 8)
+            page.drawString(x + width - 8 * mm, y, index.grade.letter)
+        lowest = min(lowest, y)
+    page.setFillGray(0)
+    left = len(rows) - per_column * columns
+    if left > 0:
+        lowest -= row
+        page.setFillGray(0.35)
+        page.setFont("Vera", 8)
+        page.drawString(MARGIN, lowest, f"… dan {left} layanan lain (lihat sheet SKM di rekap).")
+        page.setFillGray(0)
+    return lowest - 8 * mm
 
 
 def _profile(page: Canvas, result: Result, top: float) -> float:

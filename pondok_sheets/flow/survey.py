@@ -77,6 +77,23 @@ def token_for_typed(office: Office, typed: str) -> str | None:
     return token_for(secret(office), found.ticket)
 
 
+def ticket_page_token(office: Office, found: PublicStatus, service: Service | None) -> str | None:
+    """The survey token the public ticket page offers, or None: not rateable yet, answered, or invitations off.
+
+    A Cloud API status message outside the 24-hour window goes as the approved template,
+    which has no place for the invitation; the ticket page the resident checks is where
+    the survey then reaches them. It follows the invitation's rules (PONDOK_SURVEY_AFTER,
+    the service's Survei column), and the token adds nothing to what the ticket already
+    opens at the counter QR.
+    """
+    after = office.settings.survey_after
+    if not after or (service is not None and not service.survey) or not can_answer(found, after):
+        return None
+    if is_answered(office, found.ticket):
+        return None
+    return token_for(secret(office), found.ticket)
+
+
 def is_answered(office: Office, ticket: str) -> bool:
     """True once an answer for this request is queued or was in the Survei tab at a sync."""
     return office.state.voice.is_known(SURVEI.name, ticket_hash(secret(office), ticket))
@@ -88,7 +105,7 @@ def submit_answer(office: Office, found: PublicStatus, form: Mapping[str, object
     now = now or office.now()
     stamp = format_stamp(now)
     key = ticket_hash(secret(office), found.ticket)
-    answer, errors = answer_from_form(form, key, found.service, now.date(), stamp)
+    answer, errors = answer_from_form(form, key, found.service, now.date())
     if errors or answer is None:
         raise InvalidInput(errors)
     fresh = office.state.voice.enqueue(SURVEI.name, key, answer_row(answer), stamp)

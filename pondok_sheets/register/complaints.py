@@ -18,6 +18,7 @@ from ..errors import InvalidInput, TicketSpaceExhausted
 from .calendar import working_days_between
 from .model import TabSpec
 from .stamps import parse_day
+from .survey import redact
 from .tickets import ALPHABET, CODE_LENGTH, new_ticket
 from .validation import (
     Phone,
@@ -158,7 +159,11 @@ class PublicComplaint:
 
 
 def public_view(cells: Mapping[str, str]) -> PublicComplaint:
-    """The public face of one Pengaduan row (header -> text)."""
+    """The public face of one Pengaduan row (header -> text); shown text has its NIK, numbers and e-mails hidden.
+
+    Residents type their NIK or number into the text despite the hint, and staff tick
+    Tampilkan for what the complaint says, not to publish who said it.
+    """
     status = ComplaintStatus.parse(cells.get("Status", ""))
     shown = is_ticked(cells.get("Tampilkan", ""))
     return PublicComplaint(
@@ -166,7 +171,7 @@ def public_view(cells: Mapping[str, str]) -> PublicComplaint:
         received=parse_day(cells.get("Masuk", "")),
         status=(status or ComplaintStatus.DITERIMA).value,
         response=unneutralize(clean_text(cells.get("Tanggapan", ""))),
-        text=unneutralize(clean_text(cells.get("Isi", ""))) if shown else None)
+        text=redact(unneutralize(clean_text(cells.get("Isi", "")))) if shown else None)
 
 
 ANSWERED = frozenset({ComplaintStatus.DITINDAKLANJUTI, ComplaintStatus.SELESAI, ComplaintStatus.TIDAK_DAPAT})

@@ -100,7 +100,7 @@ class Answer:
     education: str = ""
     occupation: str = ""
     suggestion: str = ""
-    time: str = field(default="", compare=False)  # the Waktu cell as written, e.g. '2026-11-27 09:00'
+    time: str = field(default="", compare=False)  # the Waktu cell as read; older rows hold a minute, '2026-11-27 09:00'
 
 
 def age_band(value: object) -> str:
@@ -161,8 +161,8 @@ def check_suggestion(value: object) -> tuple[str, str | None]:
     return text, None
 
 
-def answer_from_form(form: Mapping[str, object], ticket_hash: str, service: str, day: date,
-                     time: str = "") -> tuple[Answer | None, dict[str, str]]:
+def answer_from_form(form: Mapping[str, object], ticket_hash: str, service: str,
+                     day: date) -> tuple[Answer | None, dict[str, str]]:
     """An Answer from the survey page's fields (u1..u9, jk, umur, pendidikan, pekerjaan, saran), or the errors."""
     errors: dict[str, str] = {}
     scores: list[int] = []
@@ -181,12 +181,16 @@ def answer_from_form(form: Mapping[str, object], ticket_hash: str, service: str,
                   sex=_choice(form.get("jk"), SEXES), age_band=age_band(form.get("umur")),
                   education=_choice(form.get("pendidikan"), EDUCATIONS),
                   occupation=_choice(form.get("pekerjaan"), OCCUPATIONS),
-                  suggestion=suggestion, time=time), {}
+                  suggestion=suggestion), {}
 
 
 def answer_row(answer: Answer) -> dict[str, str]:
-    """The Survei tab cells of an answer, header -> text, resident text neutralised."""
-    row = {"Waktu": answer.time or answer.day.isoformat(), "Tiket (hash)": answer.ticket_hash,
+    """The Survei tab cells of an answer, header -> text, resident text neutralised.
+
+    Waktu is the day only: in a small village the minute an answer came in, set beside the
+    Log's Selesai time, would point at the resident who gave it.
+    """
+    row = {"Waktu": answer.day.isoformat(), "Tiket (hash)": answer.ticket_hash,
            "Layanan": neutralize(answer.service)}
     row.update({e.column: str(s) for e, s in zip(ELEMENTS, answer.scores)})
     row.update({"Jenis Kelamin": answer.sex, "Umur": answer.age_band, "Pendidikan": answer.education,

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ..documents import qr
 from ..errors import InvalidInput
+from ..flow import survey
 from ..flow.catalogue import lookup
 from ..flow.intake import submit_form
 from ..register.dates import date_time
@@ -105,7 +106,8 @@ def ticket(tiket: str) -> Response:
     share = "https://wa.me/?text=" + quote(f"Tiket {found.ticket} ({found.service}): cek status di {link}")
     page = render_template("ticket.html", t=found, service=service, timeline=office().state.snapshot.timeline(found.ticket),
                            code=Markup(qr.svg(link)), link=link, share=share,  # the QR drawn once, then cached
-                           notice=NOTICES.get(request.args.get("kabar", ""), ""))
+                           notice=NOTICES.get(request.args.get("kabar", ""), ""),
+                           survey_token=survey.ticket_page_token(office(), found, service))
     return conditional(page)
 
 

@@ -16,8 +16,9 @@ bp = Blueprint("voice", __name__)
 
 SURVEY_FIELDS = tuple(f"u{e.number}" for e in ELEMENTS) + ("jk", "umur", "pendidikan", "pekerjaan", "saran")
 COMPLAINT_FIELDS = ("kategori", "isi", "lokasi", "wa", "kontak")
-# The nine unsur in three screens of three, then the respondent's facts and the suggestion.
-GROUPS = (ELEMENTS[0:3], ELEMENTS[3:6], ELEMENTS[6:9])
+# The nine unsur two to a screen (a 360×740 phone holds two questions with their four 44-px
+# options; three took ~860 px), then the respondent's facts and the suggestion.
+GROUPS = tuple(ELEMENTS[i:i + 2] for i in range(0, len(ELEMENTS), 2))
 REFUSED = {"form": "Isian tidak bisa diproses. Muat ulang halaman lalu isi lagi."}
 
 
