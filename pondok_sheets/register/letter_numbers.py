@@ -122,11 +122,6 @@ class ReadNumber:
     month: int | None
 
 
-def read_number(fmt: NumberFormat, text: str, kode: str, kode_desa: str) -> ReadNumber | None:
-    """The parts of a number written in this format for this kode; None for anything else."""
-    return _read(_pattern(fmt, kode, kode_desa), text)
-
-
 def _read(pattern: re.Pattern[str], text: str) -> ReadNumber | None:
     match = pattern.fullmatch(str(text).lstrip("'"))
     if not match:
