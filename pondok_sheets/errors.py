@@ -13,7 +13,17 @@ non-zero exit; neither ever shows a traceback.
     │   └── CredentialsProblem the service-account key is missing or unreadable
     ├── MessengerError         a message could not be sent; `permanent`, `stop_all`, `uncertain`
     ├── MalformedWebhook       a body that is not a WhatsApp Business Account webhook
-    └── TicketSpaceExhausted   no free ticket turned up in many tries
+    ├── TicketSpaceExhausted   no free ticket turned up in many tries
+    ├── NewerStateError        the local state file was written by a newer release; update, don't downgrade
+    ├── LinkError              a staff letter link that must not be honoured: unsigned, tampered or expired
+    ├── FieldSpecError         an Isian cell of the Layanan tab that cannot be read; one problem per line
+    ├── BadPeriod              a survey period (2026-S2, 2026-11, …) the survey does not know
+    ├── NumberFormatError      a letter number format (Format Nomor) that cannot be used
+    └── LetterTemplateError    a letter template that cannot make a correct letter
+
+One exception lives elsewhere on purpose: `messengers/graph.GraphError`, the raw answer of the
+Graph API choke point. Staff never see it: `messengers/cloud.py` turns it into a
+`MessengerError`, and `cli/doctor.py` into its own check lines.
 """
 from __future__ import annotations
 
@@ -100,3 +110,44 @@ class MalformedWebhook(PondokError, ValueError):
 
 class TicketSpaceExhausted(PondokError, RuntimeError):
     """No free ticket turned up in many tries (only if the taken set is absurdly full)."""
+
+
+class NewerStateError(PondokError, RuntimeError):
+    """The local state file was written by a newer release than this code (a downgrade)."""
+
+    def __init__(self, path: object, version: int, known: int):
+        super().__init__(
+            f"Berkas state {path} ditulis oleh versi Pondok Sheets yang lebih baru (skema {version}; "
+            f"versi ini hanya mengenal sampai {known}). Pasang kembali versi yang lebih baru itu; "
+            f"jangan hapus berkasnya, karena antrean dan catatan pesan ada di sana.")
+        self.path = path
+        self.version = version
+        self.known = known
+
+
+class LinkError(PondokError, PermissionError):
+    """A staff link that must not be honoured; `reason` is `unsigned`, `tampered` or `expired`."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class FieldSpecError(PondokError, ValueError):
+    """An Isian cell that cannot be read; `problems` names each bad line in Bahasa Indonesia."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class BadPeriod(PondokError, ValueError):
+    """The period text is not one the survey knows; the message says what is."""
+
+
+class NumberFormatError(PondokError, ValueError):
+    """A letter number format that cannot be used; the message is for staff, in Bahasa Indonesia."""
+
+
+class LetterTemplateError(PondokError, ValueError):
+    """A template that cannot make a correct letter; the message (Bahasa Indonesia) names why."""

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,25 @@ def test_a_sheet_without_its_key_gets_one_indonesian_line_and_a_non_zero_exit(ke
     assert "Traceback" not in result.stderr + result.stdout
     assert "File kunci akun layanan 'credentials.json' tidak ditemukan" in result.stderr + result.stdout
     assert not (keyless / "poster.pdf").exists()  # never a poster of the built-in services as the office's
+
+
+def test_a_state_file_from_a_newer_release_is_named_with_what_to_do_and_left_as_it_is(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    with closing(sqlite3.connect(data / "state.sqlite3")) as db:
+        db.execute("CREATE TABLE kept (x)")
+        db.execute("PRAGMA user_version = 99")
+        db.commit()
+    (tmp_path / ".env").write_text(f"PONDOK_DATA_DIR={data}\n")
+    result = python_main(tmp_path, "tick")
+    said = result.stderr + result.stdout
+    assert result.returncode == 1, said
+    assert "Traceback" not in said and "tak terduga" not in said
+    assert "ditulis oleh versi Pondok Sheets yang lebih baru" in said and "skema 99" in said
+    assert "Pasang kembali versi yang lebih baru" in said and "jangan hapus berkasnya" in said
+    with closing(sqlite3.connect(data / "state.sqlite3")) as db:  # not "upgraded" down, not emptied
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 99
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("kept",)]
 
 
 @pytest.fixture

@@ -117,6 +117,19 @@ def test_a_complaint_never_counts_in_the_digest_the_reminders_or_the_request_sta
     assert "Jalan dan jembatan: 1" in stats[stats.index('id="pengaduan"'):]  # counted where it belongs
 
 
+def test_tampilkan_ticked_as_a_checkbox_or_a_typed_yes_shows_the_text_and_a_bare_x_does_not(client, office, staff):
+    response = file(client, COMPLAINT)
+    ticket = response.headers["Location"].split("/pengaduan/")[1].split("?")[0]
+    sync(office, at("2026-11-27 09:00"))
+    # TRUE is what a Sheets checkbox reads as; x crosses a thing out as often as it ticks it.
+    for minute, (tick, shown) in enumerate([("TRUE", True), ("x", False), ("ya", True), ("FALSE", False),
+                                            ("✓", True), ("X", False), ("Tampilkan", True)], start=10):
+        staff.set_where("Pengaduan", "Tiket", ticket, "Tampilkan", tick)
+        sync(office, at(f"2026-11-27 09:{minute}"))
+        page = client.get(f"/pengaduan/{ticket}").get_data(as_text=True)
+        assert ("Jalan RT 03 berlubang" in page) is shown, tick
+
+
 def test_abuse_is_refused_with_a_clear_message_and_stores_nothing(client, office, staff):
     assert file(client, COMPLAINT, honeypot="http://spam").status_code == 422
     long = file(client, {**COMPLAINT, "isi": "x" * 1001})

@@ -11,7 +11,7 @@ import pytest
 
 from pondok_sheets import create_app
 from pondok_sheets.errors import StoreError
-from pondok_sheets.flow.inbox import process_inbox
+from pondok_sheets.flow.inbox import INLINE_BUDGET, process_inbox
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.register.model import Channel
@@ -120,24 +120,25 @@ def test_two_workers_handling_the_inbox_at_once_answer_each_message_once(setting
     app = cloud_app(settings, wa_api)
     office = app.extensions["pondok"]
     now = at("2026-11-27 09:00")
-    for i in range(20):
-        payload = FakeGraphAPI.inbound_text(f"62813555501{i:02d}", "halo", timestamp=int(now.timestamp()))
-        events = [("wamid.TEST%03d" % i, "message", {"from": f"62813555501{i:02d}", "timestamp": str(int(
-            now.timestamp())), "type": "text", "text": "halo", "reply_id": "", "media": False, "name": "Warga"})]
-        assert payload and office.state.inbox.add(events, now) == 1
-    start = threading.Barrier(2)
-
-    def worker():
-        start.wait()
-        process_inbox(office, now)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    menus = [m.wa_id for m in wa_api.sent]
-    assert sorted(menus) == sorted(f"62813555501{i:02d}" for i in range(20))  # one menu each, none twice
+    residents = [f"62813555501{i:02d}" for i in range(20)]
+    for i, wa_id in enumerate(residents):
+        events = [("wamid.TEST%03d" % i, "message", {"from": wa_id, "timestamp": str(int(now.timestamp())),
+                                                      "type": "text", "text": "halo", "reply_id": "",
+                                                      "media": False, "name": "Warga"})]
+        assert office.state.inbox.add(events, now) == 1
+    # The bad moment, forced: the first worker has claimed the inbox and is in the middle of its
+    # first send when a second worker (the webhook's inline handling) starts on the same inbox.
+    hold = wa_api.hold_next()
+    first = threading.Thread(target=process_inbox, args=(office, now))
+    first.start()
+    try:
+        assert hold.reached.wait(10), "the first worker never sent"
+        second = process_inbox(office, now, budget=INLINE_BUDGET)
+    finally:
+        hold.release.set()
+        first.join(30)
+    assert second == 0  # it left every claimed message to the worker that claimed it
+    assert [m.wa_id for m in wa_api.sent] == residents  # one menu each, none twice, in the order they wrote
 
 
 # -- the 24-hour window ----------------------------------------------------------------------

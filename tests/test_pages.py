@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import html
 import io
 import re
 import threading
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import zxingcpp
@@ -159,7 +161,8 @@ def test_the_receipt_thanks_shows_no_name_at_all_and_says_what_happens_next(clie
     ticket = response.headers["Location"].split("/tiket/")[1].split("?")[0]
     assert "<svg" in page and f"{SITE}/tiket/{ticket}" in page
     share = re.search(r'href="(https://wa.me/\?text=[^"]+)"', page).group(1)
-    assert ticket in share and "%20" in share
+    (typed,) = parse_qs(urlparse(html.unescape(share)).query)["text"]  # what WhatsApp types for the resident
+    assert re.fullmatch(rf"Tiket {ticket} \(.+\): cek status di {re.escape(SITE)}/tiket/{ticket}", typed), typed
     assert "Terima kasih" not in client.get(f"/tiket/{ticket}").get_data(as_text=True)  # looked up later
 
 

@@ -10,9 +10,10 @@ import pytest
 
 from pondok_sheets import create_app
 from pondok_sheets.config import Settings
+from pondok_sheets.errors import NewerStateError
 from pondok_sheets.flow.catalogue import lookup
 from pondok_sheets.flow.sync import sync
-from pondok_sheets.state.db import MIGRATIONS, Database, NewerStateError
+from pondok_sheets.state.db import MIGRATIONS, Database
 from pondok_sheets.state.outbox import PendingLog
 from pondok_sheets.state.whatsapp import SentLog
 

@@ -5,8 +5,7 @@ from datetime import datetime
 
 import click
 
-from ..documents.letters import LetterTemplateError
-from ..errors import UnknownTicket
+from ..errors import LetterTemplateError, UnknownTicket
 from ..flow import jobs
 from ..flow.letters import draft_ticket
 from ..office import Office

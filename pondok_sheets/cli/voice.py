@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import StoreError
+from ..errors import BadPeriod, StoreError
 from ..flow.survey import result_from_register
-from ..register.survey_index import BadPeriod, fmt, parse_period
+from ..register.survey_index import fmt, parse_period
 from .group import StaffError, cli, office
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
 
+from pondok_sheets.errors import LetterTemplateError
 from pondok_sheets.register.dates import day_name, long_date
 from pondok_sheets.register.fields import Field, parse_date
 
@@ -33,10 +34,6 @@ BUILTIN_TEMPLATES = Path(__file__).with_name("letter_templates")
 BASE_PLACEHOLDERS = ("nama", "nik", "nomor_surat", "tanggal_surat", "kabupaten", "kecamatan", "desa",
                      "alamat_kantor", "kepala_desa", "layanan", "tiket", "qr_verifikasi")
 QR_WIDTH_MM = 28
-
-
-class LetterTemplateError(ValueError):
-    """A template that cannot make a correct letter; the message (Bahasa Indonesia) names why."""
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,15 @@ WhatsApp Business app, then tick as sent. Nothing counts as told until it is tic
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote
 
 from ..config import Settings
+from ..register.links import Links
 from ..register.messages import Notice
 from ..register.stamps import format_stamp
 from ..register.validation import is_yes
 from ..state import State
 from ..state.whatsapp import LinkQueue
 from .base import Messenger, register
-
-
-def wa_link(digits: str, text: str) -> str:
-    """https://wa.me/<country code and number, digits only>?text=<the message, URL-encoded>."""
-    return f"https://wa.me/{''.join(c for c in digits if c.isdigit())}?text={quote(text, safe='')}"
 
 
 def is_ticked(value: str) -> bool:
@@ -42,5 +37,5 @@ class LinksMessenger(Messenger):
 
     def send(self, notice: Notice, now: datetime) -> str:
         link_id = self.links.add(format_stamp(now), notice.ticket, notice.status,
-                                     notice.to.masked, notice.text, wa_link(notice.to.digits, notice.text))
+                                     notice.to.masked, notice.text, Links.wa_me(notice.to.digits, notice.text))
         return f"link-{link_id}"

@@ -24,6 +24,7 @@ from .validation import (
     Phone,
     check_phone,
     clean_text,
+    is_ticked,
     neutralize,
     unneutralize,
 )
@@ -85,15 +86,6 @@ def is_complaint_ticket(text: str, prefix: str) -> bool:
     head = f"{prefix.upper()}-{MARKER}"
     code = text[len(head):] if text.upper().startswith(head) else ""
     return len(code) == CODE_LENGTH and all(c in ALPHABET for c in code)
-
-
-# "x" is left out on purpose: in a paper register it as often crosses a thing out as ticks it.
-_TRUE_TICKS = {"true", "ya", "y", "yes", "1", "on", "✓", "✔", "☑", "v", "benar", "tampilkan"}
-
-
-def is_ticked(value: object) -> bool:
-    """True for what staff type or a checkbox writes to say yes: TRUE, Ya, ✓, x, 1."""
-    return clean_text(value).casefold() in _TRUE_TICKS
 
 
 @dataclass(frozen=True)

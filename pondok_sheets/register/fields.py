@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..errors import FieldSpecError
 from .dates import long_date, month_number
 from .field_defaults import DEFAULT_FIELDS
 from .validation import clean_text, neutralize, unneutralize
@@ -39,14 +40,6 @@ RESERVED_KEYS = frozenset({
     "kecamatan", "desa", "alamat_kantor", "kepala_desa", "layanan", "tiket", "qr_verifikasi"})
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _REQUIRED = {"": True, "wajib": True, "ya": True, "opsional": False, "tidak": False, "tidak wajib": False}
-
-
-class FieldSpecError(ValueError):
-    """An Isian cell that cannot be read; `problems` names each bad line in Bahasa Indonesia."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,11 @@ import hmac
 import time
 from datetime import datetime
 
+from ..errors import LinkError
+
 # Crockford-like alphabet without 0/O, 1/I/L: readable aloud and when typed from paper.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 14  # 31**14 ≈ 2**69: far beyond guessing, still a small QR (version 2 with the URL)
-
-
-class LinkError(PermissionError):
-    """A staff link that must not be honoured; `reason` is `unsigned`, `tampered` or `expired`."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 def _mac(secret: str | bytes, purpose: str, *parts: str) -> bytes:

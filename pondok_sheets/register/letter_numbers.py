@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from ..errors import NumberFormatError
 from .dates import roman_month
 
 DEFAULT_FORMAT = "[kode]/[nomor:3]/[kode_desa]/[bulan_romawi]/[tahun]"
@@ -32,10 +33,6 @@ PLACEHOLDERS = ("kode", "nomor", "kode_desa", "bulan_romawi", "bulan", "tahun")
 RESTARTS = ("tahun", "bulan", "tidak")
 _TOKEN = re.compile(r"\[([^\[\]]*)\]")
 _ROMAN_PATTERN = "XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I"
-
-
-class NumberFormatError(ValueError):
-    """A letter number format that cannot be used; the message is for staff, in Bahasa Indonesia."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +120,6 @@ class ReadNumber:
     number: int
     year: int | None
     month: int | None
-
-
-def read_number(fmt: NumberFormat, text: str, kode: str, kode_desa: str) -> ReadNumber | None:
-    """The parts of a number written in this format for this kode; None for anything else."""
-    return _read(_pattern(fmt, kode, kode_desa), text)
 
 
 def _read(pattern: re.Pattern[str], text: str) -> ReadNumber | None:

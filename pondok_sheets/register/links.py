@@ -1,4 +1,5 @@
-"""Every address the service hands out: ticket pages, forms, the chat, QR targets. One place builds them."""
+"""Every address the service hands out: ticket pages, forms, the chat, wa.me links, QR targets.
+One place builds them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,4 +57,13 @@ class Links:
         """The office's WhatsApp chat, opened with a greeting so the menu comes back at once; '' if unset."""
         if self.office_wa is None:
             return ""
-        return f"https://wa.me/{self.office_wa.digits}?text={quote('Halo')}"
+        return self.wa_me(self.office_wa.digits, "Halo")
+
+    def share(self, ticket: str, service: str) -> str:
+        """A wa.me link that lets a resident send a ticket's status page to whomever they choose."""
+        return self.wa_me("", f"Tiket {ticket} ({service}): cek status di {self.ticket(ticket)}")
+
+    @staticmethod
+    def wa_me(digits: str, text: str) -> str:
+        """https://wa.me/<country code and number, digits only>?text=<text, URL-encoded>; no number: pick a chat."""
+        return f"https://wa.me/{''.join(c for c in digits if c.isdigit())}?text={quote(text, safe='')}"

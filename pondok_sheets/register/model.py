@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from .fields import Field, FieldSpecError, parse_fields
+from ..errors import FieldSpecError
+from .fields import Field, parse_fields
 
 
 class Status(str, Enum):

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from ..errors import BadPeriod
 from .survey import ELEMENTS, Answer
 
 WEIGHT = Fraction(1, len(ELEMENTS))  # the annex: bobot = jumlah bobot / jumlah unsur = 1/9 (≈ 0,111)
@@ -134,10 +135,6 @@ class Period:
     def contains(self, day: date) -> bool:
         """True when `day` falls in the period (both ends included)."""
         return self.start <= day <= self.end
-
-
-class BadPeriod(ValueError):
-    """The period text is not one the survey knows; the message says what is."""
 
 
 def parse_period(text: str) -> Period:

@@ -162,12 +162,21 @@ def check_details(value: object) -> tuple[str, str | None]:
 
 # Every way staff and residents say "yes": a ticked box (TRUE, ✓), a typed word, a form's "on".
 YES = frozenset({"1", "y", "ya", "iya", "yes", "on", "true", "ok", "oke", "setuju", "benar", "aktif",
-                 "v", "x", "✓", "✔", "sudah", "terkirim"})
+                 "v", "x", "✓", "✔", "☑", "sudah", "terkirim"})
+# A tick that publishes or consents (Pengaduan's Tampilkan, the complaint form's "kontak") is YES
+# without "x": in a paper register an x crosses a thing out as often as it ticks it, and a wrong
+# yes here puts a resident's words on a public page. Staff also type the column's own name.
+TICKS = (YES - {"x"}) | {"tampilkan"}
 
 
 def is_yes(value: object) -> bool:
     """True for any of the ways a person says yes or ticks a box."""
     return str(value or "").strip().casefold() in YES
+
+
+def is_ticked(value: object) -> bool:
+    """True for a tick that publishes or consents: TRUE (a Sheets checkbox), Ya, ✓, 1; never a bare x."""
+    return clean_text(value).casefold() in TICKS
 
 
 # Words of a consent label ("Saya setuju", "Ya, saya menyetujui …", "Bersedia"): a Google Form

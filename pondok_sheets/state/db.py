@@ -15,6 +15,8 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..errors import NewerStateError
+
 RELEASE_1 = """
 CREATE TABLE IF NOT EXISTS queue (
     ticket TEXT PRIMARY KEY, service TEXT NOT NULL, payload TEXT,
@@ -137,10 +139,6 @@ def forget_absent(db: sqlite3.Connection, table: str, present: Collection[str]) 
 BUSY_MS = 30_000  # how long a connection waits for another's write lock
 
 
-class NewerStateError(RuntimeError):
-    """The state file was written by a newer release than this code."""
-
-
 class Database:
     """The state file: opened once, upgraded to the newest schema, then handed out as connections.
 
@@ -226,8 +224,7 @@ class Database:
             try:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version > len(migrations):
-                    raise NewerStateError(f"state file {self.path} has schema {version}; this code knows "
-                                          f"{len(migrations)}")
+                    raise NewerStateError(self.path, version, len(migrations))
                 for number, script in enumerate(migrations[version:], start=version + 1):
                     for statement in filter(str.strip, script.split(";")):
                         db.execute(statement)

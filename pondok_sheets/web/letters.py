@@ -10,10 +10,9 @@ import logging
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from ..documents.letters import LetterTemplateError
-from ..errors import StoreError, UnknownTicket
+from ..errors import LetterTemplateError, LinkError, StoreError, UnknownTicket
 from ..flow.letters import pdf_of, render_for_link
-from ..register.letter_codes import LinkError, normalize_code
+from ..register.letter_codes import normalize_code
 from . import current_office
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -102,8 +101,8 @@ def ticket(tiket: str) -> Response:
     if found is None:
         abort(404, description="Tiket itu tidak kami temukan. Periksa kembali nomornya.")
     service = next((s for s in office().state.meta.services(active_only=False) if s.name == found.service), None)
-    link = office().links.at(request.host_url).ticket(found.ticket)
-    share = "https://wa.me/?text=" + quote(f"Tiket {found.ticket} ({found.service}): cek status di {link}")
+    links = office().links.at(request.host_url)
+    link, share = links.ticket(found.ticket), links.share(found.ticket, found.service)
     page = render_template("ticket.html", t=found, service=service, timeline=office().state.snapshot.timeline(found.ticket),
                            code=Markup(qr.svg(link)), link=link, share=share,  # the QR drawn once, then cached
                            notice=NOTICES.get(request.args.get("kabar", ""), ""),

@@ -17,9 +17,6 @@ MESSAGE_KINDS = frozenset({
     "number_changed", "system_other", "request_welcome", "order", "unsupported", "unknown",
 })
 
-# Statuses and their rank: Meta may deliver them out of order, and a status never goes back down.
-STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
-
 # account_update events after which (some) messages stop going out, per Meta's account_update reference.
 _ENDANGERING_ACCOUNT_EVENTS = frozenset({"ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "ACCOUNT_DELETED",
                                          "ACCOUNT_OFFBOARDED", "PARTNER_REMOVED"})

@@ -38,7 +38,7 @@ The research behind every behaviour (with sources) is in
 
 Test-side controls: ``sent`` (accepted sends), ``requests`` (everything, with
 the status answered), ``add_template``, ``reset``, fault injection
-(``fail_next``, ``fail_for``, ``hang_next``) and ``errors`` (exceptions raised
+(``fail_next``, ``fail_for``, ``hang_next``, ``hold_next``) and ``errors`` (exceptions raised
 inside the fake; a test can assert it stays empty). Webhook helpers play Meta
 calling the product: ``sign``, ``inbound_text``, ``button_reply``,
 ``status_update``, ``envelope``, ``webhook_request``, ``verification_query``.
@@ -388,6 +388,14 @@ class _HangRule:
     after: bool
 
 
+@dataclass
+class Hold:
+    """A send kept waiting inside the fake: `reached` is set when it arrives, `release` lets it go on."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
 @dataclass(frozen=True)
 class _RecipientRule:
     code: int
@@ -470,6 +478,7 @@ class FakeGraphAPI(LocalServer):
         self._templates: dict[tuple[str, str], int] = {}
         self._fail_rules: list[_FailRule] = []
         self._hang_rules: list[_HangRule] = []
+        self._holds: list[Hold] = []
         self._recipient_rules: dict[str, _RecipientRule] = {}
         #: False: sends addressed by `recipient` (a user id) are refused with 131062, as where Meta has not
         #: enabled them yet (docs/research/whatsapp-webhook-events.md §4)
@@ -500,13 +509,14 @@ class FakeGraphAPI(LocalServer):
 
     def reset(self) -> None:
         """Clear ``sent``, ``requests``, ``errors`` and every fault rule
-        (fail_next, fail_for, hang_next). Registered templates are kept."""
+        (fail_next, fail_for, hang_next, hold_next). Registered templates are kept."""
         with self._lock:
             self.sent.clear()
             self.requests.clear()
             self.errors.clear()
             self._fail_rules.clear()
             self._hang_rules.clear()
+            self._holds.clear()
             self._recipient_rules.clear()
 
     # -- fault injection -------------------------------------------------------------
@@ -561,6 +571,15 @@ class FakeGraphAPI(LocalServer):
         case that tempts a naive client to send it twice."""
         with self._lock:
             self._hang_rules.append(_HangRule(n, seconds, after))
+
+    def hold_next(self) -> Hold:
+        """The next send waits in its server thread, before it is handled, until the test sets
+        `hold.release` (or stop()); `hold.reached` tells the test the client is now mid-send.
+        Unlike hang_next, the test chooses the exact moment the send goes on."""
+        hold = Hold()
+        with self._lock:
+            self._holds.append(hold)
+        return hold
 
     # -- webhook helpers (the fake plays Meta calling the product) ---------------------------
     def sign(self, body: bytes) -> str:
@@ -807,6 +826,13 @@ class FakeGraphAPI(LocalServer):
         if object_id != self.phone_number_id or request.method != "POST":
             return self._error(record, _unknown_object(object_id, request.method))
 
+        with self._lock:
+            hold = self._holds.pop(0) if self._holds else None
+        if hold is not None:
+            hold.reached.set()
+            while not hold.release.wait(0.05):
+                if self._stopping.is_set():
+                    return self._error(record, GraphError(131016))
         hang, failure = self._take_faults()
         if hang is not None and not hang.after:
             if self._stopping.wait(hang.seconds):
