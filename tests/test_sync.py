@@ -170,3 +170,22 @@ def test_set_status_changes_the_register_as_staff_would(office, staff):
     set_status(office, ticket.lower(), Status.PERLU_DILENGKAPI, "Fotokopi KK belum ada")
     row = staff.row(ticket)
     assert (row["Status"], row["Catatan"]) == ("Perlu Dilengkapi", "Fotokopi KK belum ada")
+
+
+def test_the_cycle_collector_is_on_again_after_every_sync_even_one_google_refused(office, staff, request):
+    # A sync pauses Python's cycle collector while it reads (issue 16); a long-running `serve` whose
+    # collector stayed off would grow with every sync.
+    import gc
+
+    submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
+    assert sync(office, at("2026-11-27 09:00")).ok and gc.isenabled()
+    if office.settings.uses_google:
+        request.getfixturevalue("sheets_api").fail_next(5, status=403)  # the sheet unshared mid-run
+        assert not sync(office, at("2026-11-27 09:30")).ok
+        assert gc.isenabled()
+    gc.disable()  # someone else's choice is left as found
+    try:
+        sync(office, at("2026-11-27 10:00"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

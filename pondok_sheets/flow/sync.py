@@ -16,7 +16,11 @@ Order matters for "never twice, never lost":
 """
 from __future__ import annotations
 
+import gc
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -415,10 +419,37 @@ class SyncCycle:
         self.state.log.drop([i for i, _ in rows])
 
 
+_collector_lock = threading.Lock()
+_collector_paused = 0  # syncs running with the cycle collector paused (serve may run two threads' worth)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the span: a 50,000-row read makes some 600,000 strings and lists,
+    none in a cycle, and each collection would walk them all again (~0.2 s a sync at 50,000 rows).
+    Reference counting still frees everything; cycles made meanwhile are collected afterwards."""
+    global _collector_paused
+    with _collector_lock:
+        if _collector_paused == 0 and not gc.isenabled():
+            paused_here = False  # someone else turned it off: leave it as found
+        else:
+            paused_here = True
+            _collector_paused += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if paused_here:
+            with _collector_lock:
+                _collector_paused -= 1
+                if _collector_paused == 0:
+                    gc.enable()
+
+
 def sync(office: Office, now: datetime | None = None, max_sends: int = 500) -> CycleReport:
     """Run one flush + sync cycle now (after any webhook events still waiting)."""
     now = now or office.now()
-    with office.state.db.session():  # one SQLite connection for the whole sync
+    with collector_paused(), office.state.db.session():  # one SQLite connection for the whole sync
         process_inbox(office, now)
         report = SyncCycle(office, now, max_sends).run()
         office.state.purge(now)
