@@ -137,7 +137,8 @@ class FieldSpecError(PondokError, ValueError):
     """An Isian cell that cannot be read; `problems` names each bad line in Bahasa Indonesia."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+        message = "\n".join(problems)  # each line already says, in Bahasa Indonesia, what is wrong
+        super().__init__(message)
         self.problems = problems
 
 
