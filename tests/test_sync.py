@@ -180,8 +180,13 @@ def test_the_cycle_collector_is_on_again_after_every_sync_even_one_google_refuse
     submit(office, "SKD", VALID, Channel.FORM, at("2026-11-27 09:00"))
     assert sync(office, at("2026-11-27 09:00")).ok and gc.isenabled()
     if office.settings.uses_google:
-        request.getfixturevalue("sheets_api").fail_next(5, status=403)  # the sheet unshared mid-run
-        assert not sync(office, at("2026-11-27 09:30")).ok
+        api = request.getfixturevalue("sheets_api")
+        api.fail_next(1, status=403)  # the sheet unshared for the sync's read
+        try:
+            assert not sync(office, at("2026-11-27 09:30")).ok
+        finally:
+            with api._lock:
+                api._fail_rules.clear()  # the fake is shared by the session's tests
         assert gc.isenabled()
     gc.disable()  # someone else's choice is left as found
     try:
