@@ -201,15 +201,12 @@ class SyncCycle:
         # something anyone could recompute from guesses.
         context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services],
                              self.settings.letter_status)
-        column = table.column("Tiket")
-        if column is None:
+        if table.column("Tiket") is None:
             return set(), list(range(len(table.rows)))
+        tickets = [as_upper(t) for t in table.values("Tiket")]
         seen: dict[str, int] = {}
         twice: set[str] = set()
-        tickets: list[str] = []
-        for row in table.rows:
-            ticket = as_upper(str(row[column]).strip()) if column < len(row) else ""
-            tickets.append(ticket)
+        for row, ticket in zip(table.rows, tickets):
             if ticket:
                 if ticket in seen:
                     twice.add(ticket)  # a ticket on two rows is always looked at

@@ -1,7 +1,7 @@
 """A tab as a grid of text: columns found by header text, rows found by their ticket."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Iterable, Sequence
+from collections.abc import Collection, Iterator, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import MissingHeader
@@ -89,7 +89,7 @@ class Table:
             out[i] = value
         return out
 
-    def locate(self, keys: Iterable[RowKey], ticket_header: str = "Tiket") -> dict[RowKey, int]:
+    def locate(self, keys: Collection[RowKey], ticket_header: str = "Tiket") -> dict[RowKey, int]:
         """Sheet row numbers where each key's row is now; keys not found (or ambiguous) are left out."""
         found: dict[RowKey, int] = {}
         wanted = {key.ticket.upper() for key in keys if key.ticket}
