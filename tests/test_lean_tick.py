@@ -47,3 +47,44 @@ def test_a_tick_with_a_job_due_runs_it(tmp_path):
     tick(tmp_path)
     code, modules, output = tick(tmp_path, "--at", "2030-01-01T09:00")
     assert code in (0, None) and "sinkron: 0 permohonan baru masuk register" in output
+
+
+SYNC_CHILD = """
+import json, sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from pondok_sheets.config import load_config
+from pondok_sheets.office import Office
+from pondok_sheets.flow.sync import sync
+office = Office.open(load_config())
+if sys.argv[1] == "file":
+    from pondok_sheets.stores import prepare_register
+    from pondok_sheets.flow.intake import submit
+    prepare_register(office.store)
+    from pondok_sheets.register.model import Channel
+    submit(office, "SKD", json.loads(sys.argv[2]), Channel.FORM)
+report = sync(office, datetime.fromisoformat("2026-11-27T09:00+07:00"))
+print(json.dumps({"ok": report.ok, "error": report.error, "sent": report.sent, "modules": sorted(sys.modules)}))
+"""
+# A sync with nothing to send or draft needs none of these: the letter engine, the phone-number tables,
+# the webhook handlers.
+SYNC_HEAVY = ("jinja2", "docxtpl", "docx", "phonenumbers", "qrcode", "flask", "pondok_sheets.flow.inbox",
+              "pondok_sheets.whatsapp.events")
+
+
+def sync_in_child(data_dir: Path, *args: str) -> dict:
+    env = {**os.environ, "PONDOK_DATA_DIR": str(data_dir), "PONDOK_SECRET_KEY": "tes", "PONDOK_STAFF_WA": ""}
+    env.pop("PONDOK_SHEET_ID", None)
+    done = subprocess.run([sys.executable, "-c", SYNC_CHILD, *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_sync_with_nothing_to_send_loads_no_letter_engine_phone_tables_or_webhook_handlers(tmp_path):
+    from .conftest import VALID
+
+    filed = sync_in_child(tmp_path, "file", json.dumps(VALID))  # a new request: its receipt goes out
+    assert filed["ok"] and filed["sent"] == 1 and "phonenumbers" in filed["modules"]
+    quiet = sync_in_child(tmp_path, "quiet")
+    assert quiet["ok"] and quiet["sent"] == 0
+    assert [name for name in SYNC_HEAVY if name in quiet["modules"]] == []

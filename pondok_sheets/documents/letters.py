@@ -21,14 +21,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
-
 from pondok_sheets.errors import LetterTemplateError
 from pondok_sheets.register.dates import day_name, long_date
 from pondok_sheets.register.fields import Field, parse_date
 
-if TYPE_CHECKING:  # a third-party type, for annotations only
+if TYPE_CHECKING:  # third-party types, for annotations only
     from docxtpl import DocxTemplate
+    from jinja2 import Environment, TemplateSyntaxError
 
 BUILTIN_TEMPLATES = Path(__file__).with_name("letter_templates")
 BASE_PLACEHOLDERS = ("nama", "nik", "nomor_surat", "tanggal_surat", "kabupaten", "kecamatan", "desa",
@@ -81,6 +80,8 @@ def _load(template: Path | bytes) -> DocxTemplate:
 
 
 def _environment() -> Environment:
+    from jinja2 import Environment, StrictUndefined  # only where a letter is made: a sync that drafts none skips it
+
     # StrictUndefined turns a placeholder nobody fills into an error instead of a blank in the letter.
     environment = Environment(undefined=StrictUndefined, autoescape=False)
     environment.filters["hari"] = day_of
@@ -113,6 +114,8 @@ def _paragraph_texts(template: DocxTemplate) -> list[str]:
 
 
 def _syntax_problem(template: DocxTemplate, error: TemplateSyntaxError) -> str:
+    from jinja2 import TemplateSyntaxError
+
     detail = error.message or str(error)
     hint = next((text for key, text in _SYNTAX_HINTS if key in detail.lower()), "penulisan placeholder salah")
     # Word keeps the whole body on one XML line, so Jinja's line number says nothing to staff;
@@ -129,6 +132,8 @@ def _syntax_problem(template: DocxTemplate, error: TemplateSyntaxError) -> str:
 
 
 def _unknown_names(template: DocxTemplate, known: Iterable[str]) -> set[str]:
+    from jinja2 import TemplateSyntaxError
+
     try:
         return template.get_undeclared_template_variables(_environment()) - set(known)
     except TemplateSyntaxError as error:
@@ -159,6 +164,7 @@ def render_letter(template: Path | bytes, context: Mapping[str, object], verify_
     """The finished letter as .docx bytes; raises LetterTemplateError rather than print a broken one."""
     from docx.shared import Mm
     from docxtpl import InlineImage
+    from jinja2 import TemplateSyntaxError, UndefinedError
 
     document = _load(template)
     unknown = _unknown_names(document, set(context) | {"qr_verifikasi"})

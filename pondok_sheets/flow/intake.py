@@ -7,8 +7,6 @@ import logging
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-import phonenumbers
-
 from ..config import ensure_secret_key
 from ..errors import InvalidInput
 from ..office import Office
@@ -35,6 +33,8 @@ log = logging.getLogger(__name__)
 
 def staff_phone(phone: Phone) -> str:
     """A number as staff read and dial it: 0812-3456-7890."""
+    import phonenumbers  # only where a number is shown to staff
+
     number = phonenumbers.parse(phone.e164)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 

@@ -63,7 +63,6 @@ from . import delivery, letters, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .change_check import ChangeCheck, copied_requests
 from .form_import import form_tab, import_responses
-from .inbox import process_inbox
 from .intake import issue_ticket
 from .health import note_health
 
@@ -447,7 +446,10 @@ def sync(office: Office, now: datetime | None = None, max_sends: int = 500) -> C
     """Run one flush + sync cycle now (after any webhook events still waiting)."""
     now = now or office.now()
     with collector_paused(), office.state.db.session():  # one SQLite connection for the whole sync
-        process_inbox(office, now)
+        if office.state.inbox.pending():  # the handlers (and their imports) only when a webhook event waits
+            from .inbox import process_inbox
+
+            process_inbox(office, now)
         report = SyncCycle(office, now, max_sends).run()
         office.state.purge(now)
         note_health(office, now, report.error)  # for /healthz
