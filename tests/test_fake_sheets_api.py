@@ -245,6 +245,14 @@ def test_update_response_and_nulls_are_skipped(fake: FakeSheetsAPI, sh: gspread.
     assert exc.value.code == 400 and "valueInputOption" in exc.value.error["message"]
 
 
+def test_answers_are_pretty_printed_unless_prettyprint_is_false(fake: FakeSheetsAPI, sh: gspread.Spreadsheet) -> None:
+    pretty = sh.values_batch_get(["Permohonan"])
+    compact = sh.values_batch_get(["Permohonan"], params={"prettyPrint": "false"})
+    assert compact == pretty and compact["valueRanges"][0]["values"][1][:2] == ["PDK-7K3QM9", "2024-05-01 09:00"]
+    first, second = fake.requests[-2], fake.requests[-1]
+    assert second.bytes_out < first.bytes_out  # Google's default indents every value on its own line
+
+
 def test_values_batch_update(fake: FakeSheetsAPI, sh: gspread.Spreadsheet) -> None:
     fake.reset_counts()
     res = sh.values_batch_update(

@@ -77,6 +77,16 @@ def test_an_idle_sync_over_10000_rows_costs_no_sheets_request_and_one_drive_requ
     assert (sheets_api.reads, sheets_api.writes, sheets_api.drive_requests) == (0, 0, 1)
 
 
+def test_a_full_read_downloads_the_answer_without_google_s_pretty_printing(sheets_api, tmp_path):
+    settings = google_settings(sheets_api, tmp_path)
+    build_register(sheets_api, settings.sheet_id, 1_000)
+    sheets_api.reset_counts()
+    report = sync(Office.open(settings), at("2026-11-27 09:00"))
+    read = next(r for r in sheets_api.requests if r.endpoint == "values.batchGet")
+    assert report.ok and read.query.get("prettyPrint") == "false"
+    assert read.bytes_out < 110 * 1_000  # ~100 bytes a row; Google's indented default sends ~175
+
+
 @pytest.mark.parametrize("changes", [1, 100])
 def test_k_status_changes_cost_at_most_2_reads_and_3_writes(sheets_api, tmp_path, changes):
     settings = google_settings(sheets_api, tmp_path)

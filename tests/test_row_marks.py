@@ -66,6 +66,20 @@ def test_a_deleted_row_leaves_the_public_pages(client, office, staff):
     assert client.get(f"/tiket/{budi}").status_code == 200
 
 
+def test_a_deleted_row_put_back_as_it_was_returns_to_the_public_pages(client, office, staff):
+    siti, budi = (submit(office, "SKD", fields, Channel.FORM, NOW) for fields in (VALID, OTHER))
+    sync(office, NOW)
+    sync(office, NOW + timedelta(minutes=2))  # the receipts are noted: both rows now need nothing
+    row = next(i for i, r in enumerate(staff.rows(), start=2) if r["Tiket"] == siti)
+    kept = staff.row(siti)
+    staff.delete_row(row)
+    sync(office, NOW + timedelta(minutes=5))
+    assert client.get(f"/tiket/{siti}").status_code == 404
+    staff.add_row(kept)  # staff undo the deletion: the row is back, every cell as it was
+    sync(office, NOW + timedelta(minutes=10))
+    assert client.get(f"/tiket/{siti}").status_code == 200 and 'class="status baru"' in page(client, siti)
+
+
 def test_a_lost_fingerprint_table_only_makes_one_sync_redo_every_row(client, office, staff):
     ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
     sync(office, NOW)

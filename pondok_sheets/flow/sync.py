@@ -58,7 +58,7 @@ from ..register.tickets import as_upper
 from ..register.timed import needs_nothing
 from ..register.validation import mask_name, unneutralize
 from ..state.row_marks import context_of
-from ..state.row_marks import fingerprint as row_fingerprint
+from ..state.row_marks import fingerprints
 from . import delivery, letters, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .change_check import ChangeCheck, copied_requests
@@ -146,6 +146,7 @@ class SyncCycle:
         self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
         self.unchanged: set[str] = set()  # tickets whose row needs nothing and is as the last sync saw it: skipped
         self.settled: set[str] = set()  # tickets of rows looked at that need nothing: skipped next time if unchanged
+        self.gone: list[str] | None = None  # kept fingerprints of tickets no longer in the register (None: unknown)
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
@@ -205,15 +206,16 @@ class SyncCycle:
         tickets = [as_upper(t) for t in table.values("Tiket")]
         seen: dict[str, int] = {}
         twice: set[str] = set()
-        for row, ticket in zip(table.rows, tickets):
+        for ticket, mark in zip(tickets, fingerprints(table.rows, context)):
             if ticket:
                 if ticket in seen:
                     twice.add(ticket)  # a ticket on two rows is always looked at
-                seen[ticket] = row_fingerprint(row, context)
+                seen[ticket] = mark
         # A delivery WhatsApp reported failed is written into its row, whatever the row says.
         undelivered = {ticket for ticket, _, _ in self.state.undelivered.waiting()}
-        self.unchanged = self.state.row_marks.unchanged(seen) - twice - undelivered
-        self.marks = {t: mark for t, mark in seen.items() if t not in self.unchanged}
+        unchanged, self.gone = self.state.row_marks.compare(seen)
+        self.unchanged = unchanged - twice - undelivered
+        self.marks = {t: seen[t] for t in seen.keys() - self.unchanged}  # the few looked at, not all 50,000
         return set(seen), [i for i, t in enumerate(tickets) if t not in self.unchanged]
 
     def _local_reading(self, specs: list[TabSpec]) -> Reading:
@@ -313,13 +315,14 @@ class SyncCycle:
         requests = [r for r in reading.requests + new_requests if r.ticket]  # the skipped rows' records stand
         statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
                                  mask_name(unneutralize(r.name))) for r in requests]
+        self.state.row_marks.forget(self.gone, present)  # first: no mark may outlive its snapshot row
         self.state.snapshot.save(statuses, self.stamp, present)
         wording = {getattr(s, "value", s): text for s, text in reading.announcer.wording.items()}
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):
             self.state.meta.set(key, value)
         self.state.contacts.save([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests])
-        self.state.row_marks.save(self.marks, [r.ticket for r in requests if r.ticket in self.settled], present)
+        self.state.row_marks.save(self.marks, [r.ticket for r in requests if r.ticket in self.settled])
 
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""

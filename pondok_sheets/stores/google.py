@@ -42,7 +42,10 @@ DATE_HEADERS = frozenset(header_key(h) for h in ("Masuk", "Diperbarui", "Waktu",
 SHEETS_EPOCH = datetime(1899, 12, 30)
 WRITE_METHODS = frozenset({"values_batch_update", "values_append", "batch_update", "values_update",
                            "values_clear", "values_batch_clear"})
-READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+# prettyPrint is a system parameter of every Google API, true unless sent: the answer indented, a cell a
+# line. Without it a 50,000-row read is about half the bytes to download and to parse.
+READ_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+               "prettyPrint": "false"}
 
 
 def cell_text(value: Any, header: str) -> str:

@@ -2192,6 +2192,7 @@ class RequestRecord:
     spreadsheet_id: str | None = None  # for Drive: the fileId
     range: str | None = None  # decoded A1 range from the path, if any
     at: float = field(default_factory=time.monotonic)
+    bytes_out: int = 0  # the answer's body as sent (JSON, pretty-printed unless prettyPrint=false)
 
 
 @dataclass
@@ -2756,6 +2757,11 @@ class FakeSheetsAPI(LocalServer):
 
     def _finish(self, record: RequestRecord, response: Response) -> Response:
         record.status = response.status_code
+        if record.query.get("prettyPrint") == "false" and response.mimetype == "application/json":
+            # Google's system parameter (default true): without indentation and line breaks.
+            compact = json.dumps(json.loads(response.get_data()), ensure_ascii=False, separators=(",", ":"))
+            response.set_data(compact.encode())
+        record.bytes_out = len(response.get_data())
         return response
 
     def _handle_sheets(self, request: Request, raw_path: str) -> Response:
