@@ -80,6 +80,15 @@ def test_a_deleted_row_put_back_as_it_was_returns_to_the_public_pages(client, of
     assert client.get(f"/tiket/{siti}").status_code == 200 and 'class="status baru"' in page(client, siti)
 
 
+def test_an_exact_copy_of_a_row_that_needs_nothing_is_still_reported_on_two_rows(office, staff):
+    ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
+    sync(office, NOW)
+    sync(office, NOW + timedelta(minutes=2))  # the row needs nothing now: its fingerprint is kept
+    staff.add_row(staff.row(ticket))  # pasted once more, every cell the same: the same fingerprint
+    report = sync(office, NOW + timedelta(minutes=5))
+    assert any(f"Tiket {ticket} ada di 2 baris (baris 2, 3)" in w for w in report.warnings)
+
+
 def test_a_lost_fingerprint_table_only_makes_one_sync_redo_every_row(client, office, staff):
     ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
     sync(office, NOW)

@@ -19,10 +19,13 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import compress
+from operator import not_
 
 from ..config import ensure_secret_key
 from ..errors import MissingHeader, StoreError
@@ -204,19 +207,18 @@ class SyncCycle:
         if table.column("Tiket") is None:
             return set(), list(range(len(table.rows)))
         tickets = [as_upper(t) for t in table.values("Tiket")]
-        seen: dict[str, int] = {}
-        twice: set[str] = set()
-        for ticket, mark in zip(tickets, fingerprints(table.rows, context)):
-            if ticket:
-                if ticket in seen:
-                    twice.add(ticket)  # a ticket on two rows is always looked at
-                seen[ticket] = mark
+        seen = dict(zip(tickets, fingerprints(table.rows, context)))  # built in C; a ticket on two rows keeps one
+        seen.pop("", None)  # rows without a ticket (walk-ins, blank rows) are always looked at
+        twice: set[str] = set()  # a ticket on two rows is always looked at
+        if len(seen) < len(tickets) - tickets.count(""):
+            twice = {t for t, n in Counter(tickets).items() if n > 1 and t}
         # A delivery WhatsApp reported failed is written into its row, whatever the row says.
         undelivered = {ticket for ticket, _, _ in self.state.undelivered.waiting()}
         unchanged, self.gone = self.state.row_marks.compare(seen)
         self.unchanged = unchanged - twice - undelivered
         self.marks = {t: seen[t] for t in seen.keys() - self.unchanged}  # the few looked at, not all 50,000
-        return set(seen), [i for i, t in enumerate(tickets) if t not in self.unchanged]
+        skipped = map(self.unchanged.__contains__, tickets)
+        return set(seen), list(compress(range(len(tickets)), map(not_, skipped)))  # C loops over 50,000 rows
 
     def _local_reading(self, specs: list[TabSpec]) -> Reading:
         """The register as the last read left it: every tab's headers, and the rows timed work needs."""
