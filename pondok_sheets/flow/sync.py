@@ -70,6 +70,7 @@ from .intake import issue_ticket
 from .health import note_health
 
 log = logging.getLogger(__name__)
+CHUNK = 5000  # requests whose local records are written per step (below rows_of's whole-table pass)
 MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
 STOPPING_WARNING = "layanan diminta berhenti; kabar yang belum terkirim dikirim setelah dijalankan lagi"
 
@@ -315,15 +316,18 @@ class SyncCycle:
         new_requests = [plan.request_from_row(row) for row in new_rows]
         present = reading.tickets | {r.ticket for r in new_requests}
         requests = [r for r in reading.requests + new_requests if r.ticket]  # the skipped rows' records stand
-        statuses = [PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received, r.updated,
-                                 mask_name(unneutralize(r.name))) for r in requests]
         self.state.row_marks.forget(self.gone, present)  # first: no mark may outlive its snapshot row
-        self.state.snapshot.save(statuses, self.stamp, present)
+        self.state.snapshot.forget_absent(present)
+        for start in range(0, len(requests), CHUNK):  # a read that derives every row never holds 50,000 of each
+            chunk = requests[start:start + CHUNK]
+            self.state.snapshot.save((PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received,
+                                                   r.updated, mask_name(unneutralize(r.name))) for r in chunk),
+                                     self.stamp)
+            self.state.contacts.save((r.ticket, r.whatsapp, unneutralize(r.note)) for r in chunk)
         wording = {getattr(s, "value", s): text for s, text in reading.announcer.wording.items()}
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):
             self.state.meta.set(key, value)
-        self.state.contacts.save([(r.ticket, r.whatsapp, unneutralize(r.note)) for r in requests])
         self.state.row_marks.save(self.marks, [r.ticket for r in requests if r.ticket in self.settled])
 
     def write_back(self, new_rows: list[dict[str, str]]) -> None:

@@ -18,13 +18,17 @@ class Snapshot:
     def __init__(self, db: Database):
         self.db = db
 
-    def save(self, changed: Iterable[PublicStatus], now: str, present: Collection[str]) -> None:
-        """Write the public statuses that changed, drop tickets no longer `present` in the register (the
-        others stand as they are), and note each status the first time a sync sees it."""
+    def forget_absent(self, present: Collection[str]) -> None:
+        """Drop the tickets no longer `present` in the register."""
+        with self.db.connect() as db:
+            forget_absent(db, "snapshot", present)
+
+    def save(self, changed: Iterable[PublicStatus], now: str) -> None:
+        """Write the public statuses that changed (the others stand as they are), and note each status the
+        first time a sync sees it."""
         statuses = list(changed)
         latest = self.status_since([s.ticket for s in statuses])  # before this sync notes any
         with self.db.connect() as db:
-            forget_absent(db, "snapshot", present)
             db.executemany("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
                            [(s.ticket, s.service, s.status, s.received, s.updated, s.name) for s in statuses])
             db.executemany("INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
