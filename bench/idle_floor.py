@@ -5,9 +5,9 @@ against one fake Google API, whose counters give the requests. The floor process
 (bench/drive_floor.py: import gspread + google-auth, token, one Drive files.get) is measured
 in the same run, and CPU figures are printed above it.
 
-Prints: the floor; a growth table (1k / 10k / 50k rows; idle and K = 1, 10, 100 status
-changes) of requests and CPU above the floor, for the baseline and for this code; peak RSS of
-a full read at 50k rows; the idle `tick` against `python -c "import gspread"` (paired runs,
+Prints: the floor; a growth table (1k / 10k / 50k rows; the first read after the first sync,
+which derives every row again; then idle and K = 1, 10, 100 status changes) of requests, CPU
+above the floor, peak RSS and the bytes of Sheets' answers, for the baseline and for this code; the idle `tick` against `python -c "import gspread"` (paired runs,
 median ratio); `/tiket` CPU per warm view and the 304.
 
 Run: python bench/idle_floor.py [--baseline PATH-TO-OLD-CHECKOUT] [--sizes 1000,10000,50000]
@@ -95,21 +95,24 @@ def fields_for(api: FakeSheetsAPI, folder: Path, sheet_id: str) -> dict:
 
 
 def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, floor: float, label: str) -> list[str]:
-    """One register of `rows`: a first sync, then idle and K changes, each a fresh process."""
+    """One register of `rows`: a first sync (it drafts a letter for every row, all at Diproses, so it writes
+    to every row), then the first read after it, which derives every row again; then idle and K changes,
+    each a fresh process."""
     sheet_id = f"bench-{label}-{rows:06d}-xxxxxxxxxxxx"
     build_register(api, sheet_id, rows)
     fields = fields_for(api, folder / sheet_id, sheet_id)
     child(SYNC_CHILD, str(root), json.dumps(fields), "0")  # the first sync: the local copy, the mark
     cells, minute, row = [], 2, 2
-    for changes in (0, 1, 10, 100):
+    for changes in (1, 0, 1, 10, 100):  # the first 1: the read after the first sync (every row derived again)
         for r in range(row, row + changes):
             api.set_cell(sheet_id, "Permohonan", r, 9, "Siap Diambil")
         row += changes
         api.reset_counts()
         figures = child(SYNC_CHILD, str(root), json.dumps(fields), str(minute))
         minute += 2
+        down = sum(r.bytes_out for r in api.requests if r.kind == "read") / 1e6
         cells.append(f"{api.reads}r {api.writes}w {api.drive_requests}d +{figures['cpu'] - floor:.2f}s "
-                     f"{figures['rss_mb']:.0f}MB")
+                     f"{figures['rss_mb']:.0f}MB {down:.1f}MBdown")
     return cells
 
 
@@ -132,6 +135,9 @@ def tick_ratio(root: Path, folder: Path, pairs: int = 7) -> tuple[float, float, 
 
 def main(argv: list[str]) -> None:
     """Print every figure of issue 16 for the baseline (if given) and this code."""
+    if "--help" in argv or "-h" in argv:
+        print(__doc__)
+        return
     baseline = Path(argv[argv.index("--baseline") + 1]) if "--baseline" in argv else None
     sizes = [int(s) for s in argv[argv.index("--sizes") + 1].split(",")] if "--sizes" in argv else [1_000, 10_000,
                                                                                                       50_000]
@@ -142,11 +148,14 @@ def main(argv: list[str]) -> None:
         floor = measure_floor(api, runs=5)
         print(f"floor process: CPU {floor['cpu_s']:.3f} s, peak RSS {floor['peak_rss_mb']:.0f} MB (median of 5)")
         print("\nGrowth: Sheets reads (r), writes (w), Drive requests (d), process CPU above the floor, peak RSS")
-        print(f"{'code':<10} {'rows':>6} | {'idle':<26} | {'K=1':<26} | {'K=10':<26} | {'K=100':<26}")
+        print("(MBdown: bytes of the Sheets answers; 'all rows': the first read after the first sync, which "
+              "wrote to every row, so every row is derived again)")
+        columns = ("all rows", "idle", "K=1", "K=10", "K=100")
+        print(f"{'code':<10} {'rows':>6} | " + " | ".join(f"{c:<37}" for c in columns))
         for label, root in roots:
             for rows in sizes:
                 cells = growth(api, root, folder, rows, floor["cpu_s"], label.replace(" ", ""))
-                print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<26}" for c in cells))
+                print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<37}" for c in cells))
         print("\nIdle tick (cold start) / python -c 'import gspread', paired runs, median of 7:")
         for label, root in roots:
             ratio, tick, imports = tick_ratio(root, folder / f"tick-{label.replace(' ', '')}")

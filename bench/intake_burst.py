@@ -52,4 +52,7 @@ def main(count: int = 1000) -> None:
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        raise SystemExit
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
