@@ -94,25 +94,31 @@ def fields_for(api: FakeSheetsAPI, folder: Path, sheet_id: str) -> dict:
             "data_dir": str(folder / "data"), "secret_key": "bench", "settle_minutes": 0, "quiet_hours": None}
 
 
-def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, floor: float, label: str) -> list[str]:
+def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, floor: float, label: str,
+           repeat: int = 3) -> list[str]:
     """One register of `rows`: a first sync (it drafts a letter for every row, all at Diproses, so it writes
     to every row), then the first read after it, which derives every row again; then idle and K changes,
-    each a fresh process."""
+    each a fresh process, `repeat` times each (the median CPU, the highest RSS)."""
     sheet_id = f"bench-{label}-{rows:06d}-xxxxxxxxxxxx"
     build_register(api, sheet_id, rows)
     fields = fields_for(api, folder / sheet_id, sheet_id)
     child(SYNC_CHILD, str(root), json.dumps(fields), "0")  # the first sync: the local copy, the mark
     cells, minute, row = [], 2, 2
-    for changes in (1, 0, 1, 10, 100):  # the first 1: the read after the first sync (every row derived again)
-        for r in range(row, row + changes):
-            api.set_cell(sheet_id, "Permohonan", r, 9, "Siap Diambil")
-        row += changes
-        api.reset_counts()
-        figures = child(SYNC_CHILD, str(root), json.dumps(fields), str(minute))
-        minute += 2
-        down = sum(r.bytes_out for r in api.requests if r.kind == "read") / 1e6
-        cells.append(f"{api.reads}r {api.writes}w {api.drive_requests}d +{figures['cpu'] - floor:.2f}s "
-                     f"{figures['rss_mb']:.0f}MB {down:.1f}MBdown")
+    for column, changes in enumerate((1, 0, 1, 10, 100)):  # first: the read after the first sync (all rows)
+        samples = []
+        for _ in range(1 if column == 0 else repeat):
+            for r in range(row, row + changes):
+                api.set_cell(sheet_id, "Permohonan", r, 9, "Siap Diambil")
+            row += changes
+            api.reset_counts()
+            figures = child(SYNC_CHILD, str(root), json.dumps(fields), str(minute))
+            minute += 2
+            down = sum(r.bytes_out for r in api.requests if r.kind == "read") / 1e6
+            samples.append((figures["cpu"], figures["rss_mb"], api.reads, api.writes, api.drive_requests, down))
+        cpu = median(s[0] for s in samples)
+        _, _, reads, writes, drive, down = samples[-1]
+        cells.append(f"{reads}r {writes}w {drive}d +{cpu - floor:.2f}s {max(s[1] for s in samples):.0f}MB "
+                     f"{down:.1f}MBdown")
     return cells
 
 
@@ -145,8 +151,9 @@ def main(argv: list[str]) -> None:
     print(f"load: {os.getloadavg()[0]:.2f} (1-minute average), {os.cpu_count()} cores")
     with FakeSheetsAPI() as api, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        floor = measure_floor(api, runs=5)
-        print(f"floor process: CPU {floor['cpu_s']:.3f} s, peak RSS {floor['peak_rss_mb']:.0f} MB (median of 5)")
+        floor = measure_floor(api, runs=7)
+        print(f"floor process: CPU {floor['cpu_s']:.3f} s, peak RSS {floor['peak_rss_mb']:.0f} MB (median of 7)")
+        print("Every sync figure is the median of 3 fresh processes (the 'all rows' one: a single run).")
         print("\nGrowth: Sheets reads (r), writes (w), Drive requests (d), process CPU above the floor, peak RSS")
         print("(MBdown: bytes of the Sheets answers; 'all rows': the first read after the first sync, which "
               "wrote to every row, so every row is derived again)")
@@ -156,6 +163,8 @@ def main(argv: list[str]) -> None:
             for rows in sizes:
                 cells = growth(api, root, folder, rows, floor["cpu_s"], label.replace(" ", ""))
                 print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<37}" for c in cells))
+        again = measure_floor(api, runs=7)  # how far the machine drifted while the table was measured
+        print(f"floor process again, after the table: CPU {again['cpu_s']:.3f} s (median of 7)")
         print("\nIdle tick (cold start) / python -c 'import gspread', paired runs, median of 7:")
         for label, root in roots:
             ratio, tick, imports = tick_ratio(root, folder / f"tick-{label.replace(' ', '')}")

@@ -314,16 +314,16 @@ class SyncCycle:
             return
         services = reading.announcer.services
         new_requests = [plan.request_from_row(row) for row in new_rows]
-        present = reading.tickets | {r.ticket for r in new_requests}
         requests = [r for r in reading.requests + new_requests if r.ticket]  # the skipped rows' records stand
+        present = reading.tickets | {r.ticket for r in requests}  # with the walk-ins given a ticket just now
         self.state.row_marks.forget(self.gone, present)  # first: no mark may outlive its snapshot row
-        self.state.snapshot.forget_absent(present)
         for start in range(0, len(requests), CHUNK):  # a read that derives every row never holds 50,000 of each
             chunk = requests[start:start + CHUNK]
             self.state.snapshot.save((PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received,
                                                    r.updated, mask_name(unneutralize(r.name))) for r in chunk),
                                      self.stamp)
             self.state.contacts.save((r.ticket, r.whatsapp, unneutralize(r.note)) for r in chunk)
+        self.state.snapshot.forget_absent(present)
         wording = {getattr(s, "value", s): text for s, text in reading.announcer.wording.items()}
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):
