@@ -27,7 +27,7 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.drive_floor import measure_floor  # noqa: E402
+from bench.drive_floor import FLOOR_SHEET_ID, measure_floor, run_floor_once  # noqa: E402
 from tests.fakes.registers import build_register  # noqa: E402
 from tests.conftest import VALID  # noqa: E402  (a valid answer to every field of the built-in services)
 from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: E402
@@ -94,14 +94,16 @@ def fields_for(api: FakeSheetsAPI, folder: Path, sheet_id: str) -> dict:
             "data_dir": str(folder / "data"), "secret_key": "bench", "settle_minutes": 0, "quiet_hours": None}
 
 
-def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, floor: float, label: str,
-           repeat: int = 3) -> list[str]:
+def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, label: str, repeat: int = 3) -> list[str]:
     """One register of `rows`: a first sync (it drafts a letter for every row, all at Diproses, so it writes
     to every row), then the first read after it, which derives every row again; then idle and K changes,
-    each a fresh process, `repeat` times each (the median CPU, the highest RSS)."""
+    each a fresh process, `repeat` times each. Each sync process is paired with a floor process run right
+    before it, and the figure is the median of the differences: a machine that speeds up or slows down
+    during the run moves both."""
     sheet_id = f"bench-{label}-{rows:06d}-xxxxxxxxxxxx"
     build_register(api, sheet_id, rows)
     fields = fields_for(api, folder / sheet_id, sheet_id)
+    key = Path(fields["google_credentials"])
     child(SYNC_CHILD, str(root), json.dumps(fields), "0")  # the first sync: the local copy, the mark
     cells, minute, row = [], 2, 2
     for column, changes in enumerate((1, 0, 1, 10, 100)):  # first: the read after the first sync (all rows)
@@ -110,14 +112,15 @@ def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, floor: float
             for r in range(row, row + changes):
                 api.set_cell(sheet_id, "Permohonan", r, 9, "Siap Diambil")
             row += changes
+            floor = run_floor_once(key, api.drive_base_url, FLOOR_SHEET_ID)["cpu_s"]
             api.reset_counts()
             figures = child(SYNC_CHILD, str(root), json.dumps(fields), str(minute))
             minute += 2
             down = sum(r.bytes_out for r in api.requests if r.kind == "read") / 1e6
-            samples.append((figures["cpu"], figures["rss_mb"], api.reads, api.writes, api.drive_requests, down))
-        cpu = median(s[0] for s in samples)
+            samples.append((figures["cpu"] - floor, figures["rss_mb"], api.reads, api.writes, api.drive_requests, down))
+        above = median(s[0] for s in samples)
         _, _, reads, writes, drive, down = samples[-1]
-        cells.append(f"{reads}r {writes}w {drive}d +{cpu - floor:.2f}s {max(s[1] for s in samples):.0f}MB "
+        cells.append(f"{reads}r {writes}w {drive}d +{above:.2f}s {max(s[1] for s in samples):.0f}MB "
                      f"{down:.1f}MBdown")
     return cells
 
@@ -153,7 +156,8 @@ def main(argv: list[str]) -> None:
         folder = Path(tmp)
         floor = measure_floor(api, runs=7)
         print(f"floor process: CPU {floor['cpu_s']:.3f} s, peak RSS {floor['peak_rss_mb']:.0f} MB (median of 7)")
-        print("Every sync figure is the median of 3 fresh processes (the 'all rows' one: a single run).")
+        print("Every sync figure: the median of 3 fresh processes, each minus a floor process run right before "
+              "it (the 'all rows' one: a single pair).")
         print("\nGrowth: Sheets reads (r), writes (w), Drive requests (d), process CPU above the floor, peak RSS")
         print("(MBdown: bytes of the Sheets answers; 'all rows': the first read after the first sync, which "
               "wrote to every row, so every row is derived again)")
@@ -161,7 +165,7 @@ def main(argv: list[str]) -> None:
         print(f"{'code':<10} {'rows':>6} | " + " | ".join(f"{c:<37}" for c in columns))
         for label, root in roots:
             for rows in sizes:
-                cells = growth(api, root, folder, rows, floor["cpu_s"], label.replace(" ", ""))
+                cells = growth(api, root, folder, rows, label.replace(" ", ""))
                 print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<37}" for c in cells))
         again = measure_floor(api, runs=7)  # how far the machine drifted while the table was measured
         print(f"floor process again, after the table: CPU {again['cpu_s']:.3f} s (median of 7)")
