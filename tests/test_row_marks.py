@@ -116,6 +116,21 @@ def test_a_change_held_by_the_settle_delay_goes_out_when_it_ends_though_the_row_
     assert sync(office, NOW + timedelta(minutes=60)).sent == 0
 
 
+def test_a_change_undone_while_its_message_waits_shows_the_row_as_it_is_again(settings, staff, clock):
+    app = create_app(dataclasses.replace(settings, settle_minutes=30, full_read_minutes=1), {"TESTING": True},
+                     clock=clock)
+    office, client = app.extensions["pondok"], app.test_client()
+    ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
+    sync(office, NOW)
+    sync(office, NOW + timedelta(minutes=2))  # the receipt is noted: the row needs nothing, its fingerprint kept
+    staff.set(ticket, "Status", "Ditolak")  # a slip of the hand
+    assert sync(office, NOW + timedelta(minutes=5)).sent == 0  # the message waits out the settle delay
+    assert 'class="status tolak"' in page(client, ticket)
+    staff.set(ticket, "Status", "Baru")  # undone: every cell is as it was when the fingerprint was kept
+    sync(office, NOW + timedelta(minutes=8))
+    assert 'class="status baru"' in page(client, ticket)
+
+
 def test_a_letter_refused_for_a_bad_template_is_drafted_once_it_is_fixed_though_the_row_never_changed(
         office, staff, settings):
     bad_template(settings.templates_dir)

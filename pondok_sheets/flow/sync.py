@@ -150,7 +150,7 @@ class SyncCycle:
         self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
         self.unchanged: set[str] = set()  # tickets whose row needs nothing and is as the last sync saw it: skipped
         self.settled: set[str] = set()  # tickets of rows looked at that need nothing: skipped next time if unchanged
-        self.gone: list[str] | None = None  # kept fingerprints of tickets no longer in the register (None: unknown)
+        self.compared = False  # the rows were fingerprinted against the kept marks (stale ones forgotten then)
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
@@ -215,7 +215,11 @@ class SyncCycle:
             twice = {t for t, n in Counter(tickets).items() if n > 1 and t}
         # A delivery WhatsApp reported failed is written into its row, whatever the row says.
         undelivered = {ticket for ticket, _, _ in self.state.undelivered.waiting()}
-        unchanged, self.gone = self.state.row_marks.compare(seen)
+        unchanged, stale = self.state.row_marks.compare(seen)
+        # At once, before anything this sync decides is kept: a row that changed is looked at until a sync
+        # finds it settled again, even if staff undo the change before then (its old fingerprint would match).
+        self.state.row_marks.forget(stale)
+        self.compared = True
         self.unchanged = unchanged - twice - undelivered
         self.marks = {t: seen[t] for t in seen.keys() - self.unchanged}  # the few looked at, not all 50,000
         skipped = map(self.unchanged.__contains__, tickets)
@@ -316,7 +320,8 @@ class SyncCycle:
         new_requests = [plan.request_from_row(row) for row in new_rows]
         requests = [r for r in reading.requests + new_requests if r.ticket]  # the skipped rows' records stand
         present = reading.tickets | {r.ticket for r in requests}  # with the walk-ins given a ticket just now
-        self.state.row_marks.forget(self.gone, present)  # first: no mark may outlive its snapshot row
+        if not self.compared:  # first: no mark may outlive its snapshot row
+            self.state.row_marks.forget_absent(present)
         for start in range(0, len(requests), CHUNK):  # a read that derives every row never holds 50,000 of each
             chunk = requests[start:start + CHUNK]
             self.state.snapshot.save((PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received,

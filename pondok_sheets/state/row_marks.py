@@ -51,18 +51,18 @@ class RowMarks:
         self.db = db
 
     def compare(self, marks: Mapping[str, int]) -> tuple[set[str], list[str]]:
-        """The tickets whose fingerprint is the one kept, and the kept tickets `marks` no longer holds
-        (gone from the register), in one pass over the kept ones (streamed, never all held)."""
+        """The tickets whose fingerprint is the one kept, and the stale ones: kept for a row that changed since,
+        or for a ticket `marks` no longer holds (gone from the register). One pass over the kept ones (streamed,
+        never all held)."""
         unchanged: set[str] = set()
-        gone: list[str] = []
+        stale: list[str] = []
         with self.db.connect() as db:
             for ticket, mark in db.execute("SELECT ticket, mark FROM row_marks"):
-                now = marks.get(ticket)
-                if now == mark:
+                if marks.get(ticket) == mark:
                     unchanged.add(ticket)
-                elif now is None:
-                    gone.append(ticket)
-        return unchanged, gone
+                else:
+                    stale.append(ticket)
+        return unchanged, stale
 
     def save(self, marks: Mapping[str, int], changed: Iterable[str]) -> None:
         """Keep the fingerprints of the `changed` tickets (rows that need nothing)."""
@@ -70,11 +70,12 @@ class RowMarks:
             db.executemany("INSERT OR REPLACE INTO row_marks VALUES (?, ?)",
                            [(t, marks[t]) for t in changed if t in marks])
 
-    def forget(self, tickets: Iterable[str] | None, present: Collection[str]) -> None:
-        """Forget the `tickets` gone from the register (as `compare` found them), or with None every ticket
-        not `present` in it."""
+    def forget(self, tickets: Iterable[str]) -> None:
+        """Forget these tickets' fingerprints: their rows are looked at until a sync finds them settled again."""
         with self.db.connect() as db:
-            if tickets is None:
-                forget_absent(db, "row_marks", present)
-            else:
-                db.executemany("DELETE FROM row_marks WHERE ticket = ?", [(t,) for t in tickets])
+            db.executemany("DELETE FROM row_marks WHERE ticket = ?", [(t,) for t in tickets])
+
+    def forget_absent(self, present: Collection[str]) -> None:
+        """Forget every ticket not `present` in the register (for a read whose rows were not compared)."""
+        with self.db.connect() as db:
+            forget_absent(db, "row_marks", present)
