@@ -37,6 +37,7 @@ from ..register.model import LAYANAN, PERMOHONAN, Request, Service, Status
 from ..register.table import CellWrite, RowKey, Table
 from ..register.tickets import normalize_ticket
 from ..register.validation import mask_name, unneutralize
+from ..state.db import LOOKUP_CHUNK
 from ..state.letters import LetterRecord
 
 log = logging.getLogger(__name__)
@@ -158,9 +159,6 @@ def is_marked_revoked(link_cell: str) -> bool:
     return link_cell.strip()[:len(REVOKED_MARK)].upper() == REVOKED_MARK
 
 
-INDEX_CHUNK = 5000  # letters indexed per step (below rows_of's whole-table pass, so by the ticket index)
-
-
 def revoke_replaced(office: Office, requests: Iterable[Request]) -> int:
     """Revoke the kept letters of these requests whose number is no longer in their Nomor Surat cell.
 
@@ -244,8 +242,8 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
             row.pop("Rincian", None)
     # The index of the letters the register holds, for the rows looked at: the skipped rows' entries stand.
     lettered = [r for r in requests if r.letter_number and r.ticket]
-    for start in range(0, len(lettered), INDEX_CHUNK):  # a read that derives every row: a chunk at a time
-        chunk = lettered[start:start + INDEX_CHUNK]
+    for start in range(0, len(lettered), LOOKUP_CHUNK):  # a read that derives every row: a chunk at a time
+        chunk = lettered[start:start + LOOKUP_CHUNK]
         known = office.state.letters.codes({r.ticket for r in chunk})
         office.state.letters.save(record_of(office, r, services, known) for r in chunk)
     revoke_replaced(office, requests)

@@ -60,8 +60,8 @@ from ..register.table import CellWrite, RowKey, Table
 from ..register.tickets import as_upper
 from ..register.timed import needs_nothing
 from ..register.validation import mask_name, unneutralize
-from ..state.row_marks import context_of
-from ..state.row_marks import fingerprints
+from ..state.db import LOOKUP_CHUNK
+from ..state.row_marks import context_of, fingerprints
 from . import delivery, letters, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .change_check import ChangeCheck, copied_requests
@@ -70,7 +70,6 @@ from .intake import issue_ticket
 from .health import note_health
 
 log = logging.getLogger(__name__)
-CHUNK = 5000  # requests whose local records are written per step (below rows_of's whole-table pass)
 MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
 STOPPING_WARNING = "layanan diminta berhenti; kabar yang belum terkirim dikirim setelah dijalankan lagi"
 
@@ -150,7 +149,6 @@ class SyncCycle:
         self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
         self.unchanged: set[str] = set()  # tickets whose row needs nothing and is as the last sync saw it: skipped
         self.settled: set[str] = set()  # tickets of rows looked at that need nothing: skipped next time if unchanged
-        self.compared = False  # the rows were fingerprinted against the kept marks (stale ones forgotten then)
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
@@ -205,9 +203,7 @@ class SyncCycle:
         # something anyone could recompute from guesses.
         context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services],
                              self.settings.letter_status)
-        if table.column("Tiket") is None:
-            return set(), list(range(len(table.rows)))
-        tickets = [as_upper(t) for t in table.values("Tiket")]
+        tickets = [as_upper(t) for t in table.values("Tiket")]  # a required column: `read` checked it is there
         seen = dict(zip(tickets, fingerprints(table.rows, context)))  # built in C; a ticket on two rows keeps one
         seen.pop("", None)  # rows without a ticket (walk-ins, blank rows) are always looked at
         twice: set[str] = set()  # a ticket on two rows is always looked at
@@ -218,8 +214,7 @@ class SyncCycle:
         unchanged, stale = self.state.row_marks.compare(seen)
         # At once, before anything this sync decides is kept: a row that changed is looked at until a sync
         # finds it settled again, even if staff undo the change before then (its old fingerprint would match).
-        self.state.row_marks.forget(stale)
-        self.compared = True
+        self.state.row_marks.forget(stale)  # so no mark outlives its snapshot row either
         self.unchanged = unchanged - twice - undelivered
         self.marks = {t: seen[t] for t in seen.keys() - self.unchanged}  # the few looked at, not all 50,000
         skipped = map(self.unchanged.__contains__, tickets)
@@ -320,10 +315,8 @@ class SyncCycle:
         new_requests = [plan.request_from_row(row) for row in new_rows]
         requests = [r for r in reading.requests + new_requests if r.ticket]  # the skipped rows' records stand
         present = reading.tickets | {r.ticket for r in requests}  # with the walk-ins given a ticket just now
-        if not self.compared:  # first: no mark may outlive its snapshot row
-            self.state.row_marks.forget_absent(present)
-        for start in range(0, len(requests), CHUNK):  # a read that derives every row never holds 50,000 of each
-            chunk = requests[start:start + CHUNK]
+        for start in range(0, len(requests), LOOKUP_CHUNK):  # a read that derives every row never holds 50,000 of each
+            chunk = requests[start:start + LOOKUP_CHUNK]
             self.state.snapshot.save((PublicStatus(r.ticket, service_name(services, r.service), r.status, r.received,
                                                    r.updated, mask_name(unneutralize(r.name))) for r in chunk),
                                      self.stamp)

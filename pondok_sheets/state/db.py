@@ -116,6 +116,8 @@ CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NUL
 
 IN_CHUNK = 500  # values per `IN (…)` in one statement, well under SQLite's limit of bound values
 WHOLE_TABLE_FROM = 5000  # values above which one pass over the table beats the look-ups
+LOOKUP_CHUNK = WHOLE_TABLE_FROM  # records a caller writes per step: their look-ups go by index, and a read
+#                                 that derives 50,000 rows never holds 50,000 of each at once
 
 
 def rows_of(db: sqlite3.Connection, select: str, column: str, values: Collection[str],

@@ -11,23 +11,18 @@ makes every row count as changed. Losing this table only costs one sync that red
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .db import Database, forget_absent
+from .db import Database
 
 VERSION = 2  # raise it when what a kept row lets a sync skip changes: every row is then looked at once
 
 
-def fingerprint(cells: Sequence[str], context: Any) -> int:
-    """A 64-bit number that changes whenever any cell of the row, or the context, changes (an int, not
-    bytes: 50,000 of them are held during a sync)."""
-    return next(fingerprints([cells], context))
-
-
 def fingerprints(rows: Iterable[Sequence[str]], context: Any) -> Iterator[int]:
-    """`fingerprint` of each row, lazily: the join and the encoding run as C loops (a 50,000-row read is
-    fingerprinted in ~0.05 s), only the keyed hash is per row."""
+    """Each row's fingerprint, lazily: a 64-bit number that changes whenever any cell of the row, or the
+    context, changes (an int, not bytes: 50,000 of them are held during a sync). The join and the encoding
+    run as C loops (a 50,000-row read is fingerprinted in ~0.05 s), only the keyed hash is per row."""
     copy, from_bytes = context.copy, int.from_bytes
 
     def one(data: bytes) -> int:
@@ -74,8 +69,3 @@ class RowMarks:
         """Forget these tickets' fingerprints: their rows are looked at until a sync finds them settled again."""
         with self.db.connect() as db:
             db.executemany("DELETE FROM row_marks WHERE ticket = ?", [(t,) for t in tickets])
-
-    def forget_absent(self, present: Collection[str]) -> None:
-        """Forget every ticket not `present` in the register (for a read whose rows were not compared)."""
-        with self.db.connect() as db:
-            forget_absent(db, "row_marks", present)

@@ -293,13 +293,6 @@ class GoogleStore(TableStore):
         """A narrow copy of the tab holding only the re-read key columns, row for row, to locate rows in
         (row numbers are the sheet's: only the columns are left out)."""
         names = list(positions)
-        if len(names) == 1:  # the ticket column alone (the common case): the answer's own one-cell rows
-            header = names[0]
-            rows = columns[f"{tab}:{positions[header]}"][1:]
-            for row in rows:
-                if row and type(row[0]) is not str:
-                    row[0] = cell_text(row[0], header)
-            return Table(tab, [names, *rows])
         height = max((len(columns[f"{tab}:{i}"]) for i in positions.values()), default=1)
         grid: list[list[str]] = [names] + [[""] * len(names) for _ in range(height - 1)]
         for j, header in enumerate(names):
