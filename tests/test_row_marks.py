@@ -93,7 +93,7 @@ def test_a_lost_fingerprint_table_only_makes_one_sync_redo_every_row(client, off
     ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
     sync(office, NOW)
     with office.state.db.connect() as db:  # as if the table were lost, and the snapshot with it
-        db.execute("DELETE FROM row_marks")
+        db.execute("DELETE FROM row_marks")  # the kept fingerprints
         db.execute("DELETE FROM snapshot")
     assert client.get(f"/tiket/{ticket}").status_code == 404
     sync(office, NOW + timedelta(minutes=20))  # the next full read (at least every PONDOK_FULL_READ_MINUTES)
@@ -156,3 +156,13 @@ def test_a_delivery_reported_failed_for_a_row_seen_unchanged_still_reaches_its_n
     post(cloud, wa_api, FakeGraphAPI.status_update(wa_api.sent[-1].message_id, "failed", RESIDENT, error_code=131026))
     sync(office, at("2026-11-27 10:25"))
     assert staff.row(ticket)["Notifikasi"].startswith("Perlu Dilengkapi · tidak terkirim: nomor tidak terdaftar")
+
+
+
+def test_a_copy_of_a_row_with_its_ticket_typed_in_small_letters_is_still_reported_on_two_rows(office, staff):
+    ticket = submit(office, "SKD", VALID, Channel.FORM, NOW)
+    sync(office, NOW)
+    sync(office, NOW + timedelta(minutes=2))  # the row needs nothing now: skipped while unchanged
+    staff.add_row({**staff.row(ticket), "Tiket": ticket.lower()})  # the copy differs, the original does not
+    report = sync(office, NOW + timedelta(minutes=5))
+    assert any(f"Tiket {ticket} ada di 2 baris (baris 2, 3)" in w for w in report.warnings)

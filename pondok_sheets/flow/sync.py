@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import compress
-from operator import not_
+from operator import gt, not_
 
 from ..config import ensure_secret_key
 from ..errors import MissingHeader, StoreError
@@ -57,7 +57,7 @@ from ..register.model import (
 )
 from ..register.stamps import format_stamp
 from ..register.table import CellWrite, RowKey, Table
-from ..register.tickets import as_upper
+from ..register.tickets import all_upper
 from ..register.timed import needs_nothing
 from ..register.validation import mask_name, unneutralize
 from ..state.db import LOOKUP_CHUNK
@@ -147,7 +147,7 @@ class SyncCycle:
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
-        self.unchanged: set[str] = set()  # tickets whose row needs nothing and is as the last sync saw it: skipped
+        self.kept: set[int] = set()  # the kept marks this read found again: rows as a sync that found them needing nothing saw them
         self.settled: set[str] = set()  # tickets of rows looked at that need nothing: skipped next time if unchanged
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
@@ -203,22 +203,26 @@ class SyncCycle:
         # something anyone could recompute from guesses.
         context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services],
                              self.settings.letter_status)
-        tickets = [as_upper(t) for t in table.values("Tiket")]  # a required column: `read` checked it is there
-        seen = dict(zip(tickets, fingerprints(table.rows, context)))  # built in C; a ticket on two rows keeps one
-        seen.pop("", None)  # rows without a ticket (walk-ins, blank rows) are always looked at
-        twice: set[str] = set()  # a ticket on two rows is always looked at
-        if len(seen) < len(tickets) - tickets.count(""):
-            twice = {t for t, n in Counter(tickets).items() if n > 1 and t}
-        # A delivery WhatsApp reported failed is written into its row, whatever the row says.
-        undelivered = {ticket for ticket, _, _ in self.state.undelivered.waiting()}
-        unchanged, stale = self.state.row_marks.compare(seen)
+        tickets = all_upper(table.values("Tiket"))  # a required column: `read` checked it is there
+        marks = list(fingerprints(table.rows, context))
+        present = set(tickets)
+        present.discard("")
+        # Always looked at: rows without a ticket (walk-ins, blank rows), a ticket on two rows, and a row whose
+        # delivery WhatsApp reported failed (that is written into its row, whatever the row says).
+        always = {""} | {ticket for ticket, _, _ in self.state.undelivered.waiting()}
+        if len(present) < len(tickets) - tickets.count(""):
+            always |= {t for t, n in Counter(tickets).items() if n > 1}
+        kept = self.state.row_marks.load()
         # At once, before anything this sync decides is kept: a row that changed is looked at until a sync
         # finds it settled again, even if staff undo the change before then (its old fingerprint would match).
-        self.state.row_marks.forget(stale)  # so no mark outlives its snapshot row either
-        self.unchanged = unchanged - twice - undelivered
-        self.marks = {t: seen[t] for t in seen.keys() - self.unchanged}  # the few looked at, not all 50,000
-        skipped = map(self.unchanged.__contains__, tickets)
-        return set(seen), list(compress(range(len(tickets)), map(not_, skipped)))  # C loops over 50,000 rows
+        self.kept = kept.intersection(marks)
+        if len(self.kept) < len(kept):
+            self.state.row_marks.keep(self.kept)  # so no mark outlives its row either
+        # C loops over 50,000 rows: a row is skipped when its mark is kept and its ticket is not in `always`.
+        skipped = map(gt, map(self.kept.__contains__, marks), map(always.__contains__, tickets))
+        looked_at = list(compress(range(len(tickets)), map(not_, skipped)))
+        self.marks = {tickets[i]: marks[i] for i in looked_at if tickets[i]}  # the few looked at, not all 50,000
+        return present, looked_at
 
     def _local_reading(self, specs: list[TabSpec]) -> Reading:
         """The register as the last read left it: every tab's headers, and the rows timed work needs."""
@@ -326,7 +330,9 @@ class SyncCycle:
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):
             self.state.meta.set(key, value)
-        self.state.row_marks.save(self.marks, [r.ticket for r in requests if r.ticket in self.settled])
+        settled = {self.marks[r.ticket] for r in requests if r.ticket in self.settled}
+        if not settled <= self.kept:  # the blob is rewritten only when it gains a mark
+            self.state.row_marks.keep(self.kept | settled)
 
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""

@@ -75,18 +75,21 @@ def to_grid(values: list[list[Any]]) -> list[list[str]]:
     if not values:
         return []
     values[0] = headers = [str(h) for h in values[0]]
-    shared: list[dict[str, str] | None] = [{} for _ in headers]
+    names = headers + [""] * (max(map(len, values)) - len(headers))  # cells right of the last header too
+    shared: list[dict[str, str] | None] = [{} for _ in names]
     for row in values[1:]:
-        for i, v in enumerate(row):
+        i = 0
+        for v in row:  # the one loop over every cell of the register: kept lean
             if type(v) is not str:
-                v = row[i] = cell_text(v, headers[i] if i < len(headers) else "")
-            seen = shared[i] if i < len(shared) else None
+                v = row[i] = cell_text(v, names[i])
+            seen = shared[i]
             if seen is not None:
                 kept = seen.setdefault(v, v)
                 if kept is not v:
                     row[i] = kept
                 elif len(seen) > CATEGORY_LIMIT:
                     shared[i] = None  # a column of names or numbers: stop looking
+            i += 1
     return values
 
 
