@@ -10,7 +10,8 @@ which derives every row again; then idle and K = 1, 10, 100 status changes) of r
 above the floor, peak RSS and the bytes of Sheets' answers, for the baseline and for this code; the idle `tick` against `python -c "import gspread"` (paired runs,
 median ratio); `/tiket` CPU per warm view and the 304.
 
-Run: python bench/idle_floor.py [--baseline PATH-TO-OLD-CHECKOUT] [--sizes 1000,10000,50000]
+Run: python bench/idle_floor.py [--baseline PATH-TO-OLD-CHECKOUT] [--sizes 1000,10000,50000] [--repeat 3]
+(--repeat: fresh processes per sync figure, each paired with its floor; more of them steady the median)
 (e.g. `git worktree add /tmp/base 7b6cef3` for the code before issue 16).
 """
 from __future__ import annotations
@@ -150,13 +151,14 @@ def main(argv: list[str]) -> None:
     baseline = Path(argv[argv.index("--baseline") + 1]) if "--baseline" in argv else None
     sizes = [int(s) for s in argv[argv.index("--sizes") + 1].split(",")] if "--sizes" in argv else [1_000, 10_000,
                                                                                                       50_000]
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 3
     roots = ([("baseline", baseline)] if baseline else []) + [("this code", ROOT)]
     print(f"load: {os.getloadavg()[0]:.2f} (1-minute average), {os.cpu_count()} cores")
     with FakeSheetsAPI() as api, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         floor = measure_floor(api, runs=7)
         print(f"floor process: CPU {floor['cpu_s']:.3f} s, peak RSS {floor['peak_rss_mb']:.0f} MB (median of 7)")
-        print("Every sync figure: the median of 3 fresh processes, each minus a floor process run right before "
+        print(f"Every sync figure: the median of {repeat} fresh processes, each minus a floor process run right before "
               "it (the 'all rows' one: a single pair).")
         print("\nGrowth: Sheets reads (r), writes (w), Drive requests (d), process CPU above the floor, peak RSS")
         print("(MBdown: bytes of the Sheets answers; 'all rows': the first read after the first sync, which "
@@ -165,7 +167,7 @@ def main(argv: list[str]) -> None:
         print(f"{'code':<10} {'rows':>6} | " + " | ".join(f"{c:<37}" for c in columns))
         for label, root in roots:
             for rows in sizes:
-                cells = growth(api, root, folder, rows, label.replace(" ", ""))
+                cells = growth(api, root, folder, rows, label.replace(" ", ""), repeat)
                 print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<37}" for c in cells))
         again = measure_floor(api, runs=7)  # how far the machine drifted while the table was measured
         print(f"floor process again, after the table: CPU {again['cpu_s']:.3f} s (median of 7)")
