@@ -6,6 +6,7 @@ options (`waitress_options`) in a thread, which starts in a fraction of a second
 from __future__ import annotations
 
 import json
+import sqlite3
 import os
 import re
 import subprocess
@@ -15,6 +16,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 from waitress.server import create_server
@@ -302,3 +305,17 @@ def test_two_worker_processes_count_into_one_file(tmp_path):
     workers = [subprocess.Popen([sys.executable, "-c", counting, uri], cwd=ROOT) for _ in range(2)]
     assert [w.wait(timeout=60) for w in workers] == [0, 0]
     assert SqliteStorage(uri).get("ajukan/100.64.0.1") == 600
+
+
+def test_a_worker_starting_while_another_writes_the_new_counters_file_waits_instead_of_failing(tmp_path):
+    # SQLite refuses to switch a new file to WAL at once, without waiting, while another connection
+    # holds its write lock: as when two workers start together on a fresh data folder.
+    uri = storage_uri(tmp_path)
+    other = sqlite3.connect(Path(urlparse(uri).path), isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, "
+                  "expires REAL NOT NULL)")
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+    storage = SqliteStorage(uri)  # waits for the other writer instead of raising "database is locked"
+    assert storage.incr("ajukan/100.64.0.1", 600) == 1
+    other.close()

@@ -190,6 +190,8 @@ class SyncCycle:
         wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
         table = tables[PERMOHONAN.name]
         tickets, looked_at = self._compare_rows(table, services)
+        if len(looked_at) > LOOKUP_CHUNK:  # every row derived: their Requests hold the cells a while
+            table.share_repeated()
         requests = read_requests(table, looked_at)
         # As read, before this cycle changes any of them (a drafted number whose write is lost must count).
         self.settled = {r.ticket for r in requests if r.ticket in self.marks and needs_nothing(r)

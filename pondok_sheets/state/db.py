@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -120,6 +121,21 @@ CREATE TABLE wa_notes (book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NUL
 )
 
 
+def use_wal(db: sqlite3.Connection, seconds: float) -> None:
+    """Put the file in WAL mode. On a new file, while another process is writing to it (two workers
+    starting at once on a fresh data folder), SQLite refuses the switch at once instead of waiting
+    for the lock as other statements do: try again until `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 IN_CHUNK = 500  # values per `IN (…)` in one statement, well under SQLite's limit of bound values
 WHOLE_TABLE_FROM = 5000  # values above which one pass over the table beats the look-ups
 LOOKUP_CHUNK = WHOLE_TABLE_FROM  # records a caller writes per step: their look-ups go by index, and a read
@@ -223,13 +239,13 @@ class Database:
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000)
-        db.execute("PRAGMA journal_mode=WAL")
+        use_wal(db, BUSY_MS / 1000)
         db.execute("PRAGMA secure_delete=ON")  # dropped NIKs and numbers are overwritten, not just unlinked
         return db
 
     def _upgrade(self, migrations: Sequence[str]) -> int:
         with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            use_wal(db, 30)
             # One writer upgrades; a second process waits here, then finds the work done.
             db.execute("BEGIN IMMEDIATE")
             try:

@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 
 from limits.storage import Storage
 
+from .db import use_wal
+
 SCHEME = "pondok+sqlite"
 FILE_NAME = "limits.sqlite3"
 PRUNE_EVERY = 1000  # counters written by this process between two clean-ups of expired rows
@@ -54,7 +56,7 @@ class SqliteStorage(Storage):
         db, pid = getattr(self._local, "db", (None, 0))
         if db is None or pid != os.getpid():  # a connection never crosses a fork (uWSGI builds before it)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)  # autocommit: each statement alone
-            db.execute("PRAGMA journal_mode=WAL")
+            use_wal(db, 10)
             db.execute("PRAGMA synchronous=NORMAL")  # a counter lost in a power cut is no loss
             self._local.db = (db, os.getpid())
         return db

@@ -65,31 +65,20 @@ def cell_text(value: Any, header: str) -> str:
     return str(value)
 
 
-CATEGORY_LIMIT = 64  # a column with at most this many distinct values shares one string per value
-
-
 def to_grid(values: list[list[Any]]) -> list[list[str]]:
     """Rows of an UNFORMATTED read as text, header row first: the answer's own lists, converted in place
-    (a 50,000-row read then holds one copy of its rows, not three). Columns of a few repeated values
-    (Status, Layanan, Saluran, …) keep one string per value instead of one per cell."""
+    (a 50,000-row read then holds one copy of its rows, not three). Only a row holding a number or a
+    boolean is gone through cell by cell: joining a row, in C, is how one is found."""
     if not values:
         return []
     values[0] = headers = [str(h) for h in values[0]]
     names = headers + [""] * (max(map(len, values)) - len(headers))  # cells right of the last header too
-    shared: list[dict[str, str] | None] = [{} for _ in names]
+    join = "".join
     for row in values[1:]:
-        i = 0
-        for v in row:  # the one loop over every cell of the register: kept lean
-            if type(v) is not str:
-                v = row[i] = cell_text(v, names[i])
-            seen = shared[i]
-            if seen is not None:
-                kept = seen.setdefault(v, v)
-                if kept is not v:
-                    row[i] = kept
-                elif len(seen) > CATEGORY_LIMIT:
-                    shared[i] = None  # a column of names or numbers: stop looking
-            i += 1
+        try:
+            join(row)  # fails only on a row with a cell that is not text
+        except TypeError:
+            row[:] = [v if type(v) is str else cell_text(v, names[i]) for i, v in enumerate(row)]
     return values
 
 
@@ -296,6 +285,8 @@ class GoogleStore(TableStore):
         """A narrow copy of the tab holding only the re-read key columns, row for row, to locate rows in
         (row numbers are the sheet's: only the columns are left out)."""
         names = list(positions)
+        if len(names) == 1:  # the usual case, the Tiket column: the answer's own one-cell rows, as text
+            return Table(tab, to_grid([names] + columns[f"{tab}:{positions[names[0]]}"][1:]))
         height = max((len(columns[f"{tab}:{i}"]) for i in positions.values()), default=1)
         grid: list[list[str]] = [names] + [[""] * len(names) for _ in range(height - 1)]
         for j, header in enumerate(names):

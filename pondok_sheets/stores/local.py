@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..register.model import TABS, TabSpec, header_key
 from ..register.table import CellWrite, RowKey, Table
+from ..state.db import use_wal
 from ..errors import StoreError
 from .base import TableStore
 
@@ -30,7 +31,7 @@ class LocalStore(TableStore):
     def connect(self) -> sqlite3.Connection:
         """A connection that waits for other processes (serve and a CLI command) instead of failing."""
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
+        use_wal(db, 30)
         return db
 
     def _grid(self, db: sqlite3.Connection, tab: str) -> tuple[list[list[str]], list[int]]:
