@@ -147,7 +147,7 @@ class SyncCycle:
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
-        self.kept: set[int] = set()  # the kept marks this read found again: rows as a sync that found them needing nothing saw them
+        self.kept: set[int] = set()  # kept marks this read found again: rows as a sync that found them settled saw them
         self.settled: set[str] = set()  # tickets of rows looked at that need nothing: skipped next time if unchanged
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
