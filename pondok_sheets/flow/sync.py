@@ -148,7 +148,7 @@ class SyncCycle:
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
         self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
         self.kept: set[int] = set()  # kept marks this read found again: rows as a sync that found them settled saw them
-        self.settled: set[str] = set()  # tickets of rows looked at that need nothing: skipped next time if unchanged
+        self.settled: set[int] = set()  # marks of rows looked at that need nothing: skipped next time if unchanged
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
@@ -194,7 +194,7 @@ class SyncCycle:
             table.share_repeated()
         requests = read_requests(table, looked_at)
         # As read, before this cycle changes any of them (a drafted number whose write is lost must count).
-        self.settled = {r.ticket for r in requests if r.ticket in self.marks and needs_nothing(r)
+        self.settled = {self.marks[r.ticket] for r in requests if r.ticket in self.marks and needs_nothing(r)
                         and not letters.is_due(r, self.settings.letter_status)}
         return Reading(tables, requests, tickets, self._announcer(wording, services), form if form in tables else "")
 
@@ -332,9 +332,8 @@ class SyncCycle:
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):
             self.state.meta.set(key, value)
-        settled = {self.marks[r.ticket] for r in requests if r.ticket in self.settled}
-        if not settled <= self.kept:  # the blob is rewritten only when it gains a mark
-            self.state.row_marks.keep(self.kept | settled)
+        if not self.settled <= self.kept:  # the blob is rewritten only when it gains a mark
+            self.state.row_marks.keep(self.kept | self.settled)
 
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""
