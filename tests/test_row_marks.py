@@ -11,10 +11,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
+
 from pondok_sheets import create_app
 from pondok_sheets.flow.intake import submit
 from pondok_sheets.flow.sync import sync
 from pondok_sheets.register.model import Channel
+from pondok_sheets.state import row_marks
+from pondok_sheets.state.db import Database
+from pondok_sheets.state.row_marks import RowMarks
 
 from .conftest import VALID, at
 from .fakes.graph_api import FakeGraphAPI
@@ -166,3 +171,80 @@ def test_a_copy_of_a_row_with_its_ticket_typed_in_small_letters_is_still_reporte
     staff.add_row({**staff.row(ticket), "Tiket": ticket.lower()})  # the copy differs, the original does not
     report = sync(office, NOW + timedelta(minutes=5))
     assert any(f"Tiket {ticket} ada di 2 baris (baris 2, 3)" in w for w in report.warnings)
+
+
+# -- the block memo: fingerprints remembered per run of rows, never a wrong one --------------------------------
+
+def residents(count):
+    return [{**VALID, "nama": f"Warga {i}", "nik": f"32010102038501{i:02d}", "wa": f"0813-5555-00{i:02d}"}
+            for i in range(count)]
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of two rows, so a register of a few requests spans several of them."""
+    monkeypatch.setattr(row_marks, "BLOCK", 2)
+
+
+def settled(office, count):
+    tickets = [submit(office, "SKD", fields, Channel.FORM, NOW) for fields in residents(count)]
+    sync(office, NOW)
+    sync(office, NOW + timedelta(minutes=2))  # the receipts are noted: every row needs nothing, every block known
+    return tickets
+
+
+def test_an_edit_in_any_block_reaches_its_resident_once_and_no_one_else(small_blocks, client, office, staff):
+    tickets = settled(office, 5)  # blocks: rows 2-3, 4-5, 6 (the last one short)
+    staff.set(tickets[2], "Status", "Diproses")
+    staff.set(tickets[4], "Status", "Ditolak")
+    assert sync(office, NOW + timedelta(minutes=5)).sent == 2
+    assert 'class="status proses"' in page(client, tickets[2]) and 'class="status tolak"' in page(client, tickets[4])
+    assert all('class="status baru"' in page(client, t) for t in (tickets[0], tickets[1], tickets[3]))
+    assert sync(office, NOW + timedelta(minutes=10)).sent == 0
+
+
+def test_rows_shifted_into_other_blocks_are_still_read_for_what_changed(small_blocks, client, office, staff):
+    tickets = settled(office, 6)
+    staff.delete_row(2)  # every row below moves up one: no block holds the rows it held
+    staff.set(tickets[3], "Status", "Siap Diambil")
+    assert sync(office, NOW + timedelta(minutes=5)).sent == 1
+    assert client.get(f"/tiket/{tickets[0]}").status_code == 404
+    assert 'class="status siap"' in page(client, tickets[3])
+    staff.sort("Tiket", reverse=True)  # sorted: the same rows, in other blocks, none changed
+    assert sync(office, NOW + timedelta(minutes=10)).sent == 0
+    staff.set(tickets[1], "Status", "Diproses")
+    assert sync(office, NOW + timedelta(minutes=15)).sent == 1
+    assert 'class="status proses"' in page(client, tickets[1])
+
+
+def test_a_damaged_block_memo_is_ignored_and_no_edit_is_missed(small_blocks, client, office, staff):
+    tickets = settled(office, 3)
+    with office.state.db.connect() as db:  # half a digest: a file cut short
+        db.execute("UPDATE row_blocks SET digests = substr(digests, 1, 7)")
+    staff.set(tickets[1], "Status", "Diproses")
+    assert sync(office, NOW + timedelta(minutes=5)).sent == 1
+    assert 'class="status proses"' in page(client, tickets[1])
+    staff.set(tickets[0], "Status", "Diproses")  # the memo was kept whole again by that sync
+    assert sync(office, NOW + timedelta(minutes=10)).sent == 1
+
+
+def test_the_block_memo_gives_every_row_the_fingerprint_it_would_get_on_its_own(tmp_path):
+    """Through edits, moves, a deletion, a cell holding the row separator and a new context: never another's."""
+    marks = RowMarks(Database(tmp_path / "state.sqlite3"))
+    context = row_marks.context_of("secret", ["Tiket", "Status"])
+    rows = [[f"PDK-{i:04d}", "Baru", f"Warga {i}"] for i in range(250)]  # 3 blocks, the last one half full
+    steps = [
+        lambda r: r,
+        lambda r: r[:120] + [[r[120][0], "Diproses", r[120][2]]] + r[121:],  # one cell in the middle block
+        lambda r: r[1:],  # a row deleted at the top: every block shifts
+        lambda r: r[100:200] + r[:100] + r[200:],  # two whole blocks swapped: each found again by its digest
+        # A cell holding the row separator: two rows whose block reads the same as the next step's, cut elsewhere.
+        lambda r: r[:5] + [["PDK-A", "Baru\x1ePDK-B"], ["Diproses"]] + r[7:],
+        lambda r: r[:5] + [["PDK-A", "Baru"], ["PDK-B\x1eDiproses"]] + r[7:],
+        lambda r: r + [["PDK-9999", "Baru"]],  # appended at the bottom
+    ]
+    for step in steps:
+        rows = step(rows)
+        assert marks.fingerprints(rows, context) == list(row_marks.fingerprints(rows, context))
+    other = row_marks.context_of("secret", ["Tiket", "Status", "Catatan"])  # a renamed column: all rows change
+    assert set(marks.fingerprints(rows, other)).isdisjoint(row_marks.fingerprints(rows, context))

@@ -61,7 +61,7 @@ from ..register.tickets import all_upper
 from ..register.timed import needs_nothing
 from ..register.validation import mask_name, unneutralize
 from ..state.db import LOOKUP_CHUNK
-from ..state.row_marks import context_of, fingerprints
+from ..state.row_marks import context_of
 from . import delivery, letters, voice
 from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
 from .change_check import ChangeCheck, copied_requests
@@ -206,7 +206,7 @@ class SyncCycle:
         context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services],
                              self.settings.letter_status)
         tickets = all_upper(table.values("Tiket"))  # a required column: `read` checked it is there
-        marks = list(fingerprints(table.rows, context))
+        marks = self.state.row_marks.fingerprints(table.rows, context)
         present = set(tickets)
         present.discard("")
         # Always looked at: rows without a ticket (walk-ins, blank rows), a ticket on two rows, and a row whose
