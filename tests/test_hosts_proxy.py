@@ -27,6 +27,7 @@ from pondok_sheets.cli.doctor import WARN, examine
 from pondok_sheets.config import Settings
 from pondok_sheets.state.limits_store import SqliteStorage, storage_uri
 from pondok_sheets.web.proxies import SAMPLE_KEY, waitress_options
+from .fakes.server import waitress_thread
 
 from .conftest import BASE, VALID
 from .staff import LocalStaff
@@ -45,21 +46,8 @@ def serving(settings: Settings):
     """What `serve` runs, minus the scheduler: the app under waitress with serve's proxy options."""
     app = create_app(settings)
     server = create_server(app, host="127.0.0.1", port=0, threads=8, **waitress_options(settings))
-    stopped = threading.Event()
-
-    def loop() -> None:  # server.run(), in steps, so the socket is closed only once nothing selects on it
-        while not stopped.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", app.extensions["pondok"]
-    finally:
-        stopped.set()
-        thread.join(timeout=5)
-        server.close()
-        server.task_dispatcher.shutdown()
+    with waitress_thread(server) as origin:
+        yield origin, app.extensions["pondok"]
 
 
 class Browser:

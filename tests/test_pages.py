@@ -256,22 +256,17 @@ def test_the_session_cookie_is_secure_and_same_site_behind_https(client):
 
 
 def test_waitress_with_the_shared_ident_names_no_server(app):
-    import threading
     import urllib.request
 
     from waitress.server import create_server
 
     from pondok_sheets.web.headers import SERVER_IDENT
+    from .fakes.server import waitress_thread
 
     server = create_server(app, host="127.0.0.1", port=0, ident=SERVER_IDENT)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.effective_port}/cek") as answer:
-            assert answer.headers.get("Server") is None and answer.headers.get("Via") is None
-            assert answer.headers["X-Frame-Options"] == "DENY"
-    finally:
-        server.close()
+    with waitress_thread(server) as origin, urllib.request.urlopen(f"{origin}/cek") as answer:
+        assert answer.headers.get("Server") is None and answer.headers.get("Via") is None
+        assert answer.headers["X-Frame-Options"] == "DENY"
 
 
 # -- statistics ---------------------------------------------------------------------------

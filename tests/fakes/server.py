@@ -1,8 +1,12 @@
-"""What every fake API shares: a WSGI app served on 127.0.0.1 from a background thread."""
+"""What every fake API shares: a WSGI app served on 127.0.0.1 from a background thread.
+
+`waitress_thread` serves a real waitress server the same way, for tests of the app under it.
+"""
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -63,3 +67,27 @@ class LocalServer:
         if self._port is None:
             raise RuntimeError(f"{type(self).__name__} is not started; call start() first")
         return f"http://127.0.0.1:{self._port}"
+
+
+@contextmanager
+def waitress_thread(server: Any) -> Iterator[str]:
+    """Run a waitress `create_server(...)` in a thread and yield its origin; close it cleanly.
+
+    `server.run()` in steps, so the listening socket is closed only once the loop has stopped
+    selecting on it (closing under a running `run()` ends the thread on EBADF).
+    """
+    stopped = threading.Event()
+
+    def loop() -> None:
+        while not stopped.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=loop, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stopped.set()
+        thread.join(timeout=5)
+        server.close()
+        server.task_dispatcher.shutdown()
