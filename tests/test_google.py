@@ -39,8 +39,8 @@ def own_api():
 
 def quick(office: Office, timeout: float = 2.0) -> Office:
     """Shorten the retry back-off and time-out so fault tests run in seconds (same code paths)."""
-    office.store.client.backoff = 0.01
-    office.store.client.set_timeout((timeout, timeout))
+    office.store.google.backoff = 0.01
+    office.store.google.set_timeout((timeout, timeout))
     return office
 
 

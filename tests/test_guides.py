@@ -14,7 +14,7 @@ from pondok_sheets.register.messages import DEFAULT_WORDING
 
 ROOT = Path(__file__).resolve().parents[1]
 STAFF_GUIDE = GUIDE.read_text(encoding="utf-8")
-SOURCES = ["pondok_sheets/cli/doctor.py", "pondok_sheets/stores/sheets_client.py", "pondok_sheets/errors.py"]
+SOURCES = ["pondok_sheets/cli/doctor.py", "pondok_sheets/stores/google_api.py", "pondok_sheets/errors.py"]
 
 
 def test_the_status_table_in_the_staff_guide_is_the_one_the_code_generates():

@@ -159,7 +159,7 @@ def test_after_a_failed_sync_the_next_one_reads_in_full(own_api, tmp_path):
     office, staff = new_office(own_api, tmp_path)
     ticket = filed(office, "2026-11-27 09:00")
     staff.set(ticket, "Status", "Diproses")
-    office.store.client.backoff = 0.01
+    office.store.google.backoff = 0.01
     own_api.fail_next(4, 503, kinds=("write",))  # every attempt of the cycle's one update
     assert not sync(office, at("2026-11-27 09:02")).ok
     own_api.reset_counts()

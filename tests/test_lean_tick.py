@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import VALID
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("flask", "flask_limiter", "qrcode", "reportlab", "holidays", "gspread", "google.auth", "requests",
          "pondok_sheets.app", "pondok_sheets.messengers", "pondok_sheets.whatsapp", "pondok_sheets.stores",
@@ -72,19 +74,42 @@ SYNC_HEAVY = ("jinja2", "docxtpl", "docx", "phonenumbers", "qrcode", "flask", "p
               "pondok_sheets.whatsapp.events")
 
 
-def sync_in_child(data_dir: Path, *args: str) -> dict:
-    env = {**os.environ, "PONDOK_DATA_DIR": str(data_dir), "PONDOK_SECRET_KEY": "tes", "PONDOK_STAFF_WA": ""}
-    env.pop("PONDOK_SHEET_ID", None)
+def sync_in_child(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> dict:
+    """One sync in a fresh process; `env` adds settings (the fake Google's, for a Google register)."""
+    base = {**os.environ, "PONDOK_DATA_DIR": str(data_dir), "PONDOK_SECRET_KEY": "tes", "PONDOK_STAFF_WA": ""}
+    base.pop("PONDOK_SHEET_ID", None)
+    env = {**base, **(env or {})}
     done = subprocess.run([sys.executable, "-c", SYNC_CHILD, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_a_sync_with_nothing_to_send_loads_no_letter_engine_phone_tables_or_webhook_handlers(tmp_path):
-    from .conftest import VALID
-
     filed = sync_in_child(tmp_path, "file", json.dumps(VALID))  # a new request: its receipt goes out
     assert filed["ok"] and filed["sent"] == 1 and "phonenumbers" in filed["modules"]
     quiet = sync_in_child(tmp_path, "quiet")
     assert quiet["ok"] and quiet["sent"] == 0
     assert [name for name in SYNC_HEAVY if name in quiet["modules"]] == []
+
+
+def test_a_sync_drive_calls_unchanged_loads_no_gspread_and_one_with_an_edit_does(sheets_api, tmp_path):
+    from pondok_sheets.stores import open_store, prepare_register
+
+    from .conftest import google_settings
+    from .staff import GoogleStaff
+
+    settings = google_settings(sheets_api, tmp_path)
+    prepare_register(open_store(settings))
+    google = {"PONDOK_SHEET_ID": settings.sheet_id, "PONDOK_GOOGLE_CREDENTIALS": settings.google_credentials,
+              "PONDOK_SHEETS_API_URL": settings.sheets_api_url, "PONDOK_SETTLE_MINUTES": "0"}
+    first = sync_in_child(tmp_path, "file", json.dumps(VALID), env=google)  # reads in full, appends the request
+    assert first["ok"] and first["sent"] == 1 and "gspread" in first["modules"]
+    sheets_api.reset_counts()
+    idle = sync_in_child(tmp_path, "quiet", env=google)  # the same minute: Drive's mark is the one kept
+    assert idle["ok"] and (sheets_api.reads, sheets_api.writes, sheets_api.drive_requests) == (0, 0, 1)
+    assert [name for name in ("gspread", "pondok_sheets.stores.sheets_client") if name in idle["modules"]] == []
+    ticket = sheets_api.values(settings.sheet_id, "Permohonan")[1][0]
+    GoogleStaff(sheets_api, settings.sheet_id).set(ticket, "Status", "Diproses")
+    sheets_api.reset_counts()
+    edited = sync_in_child(tmp_path, "quiet", env=google)  # Drive's mark moved: read, and the resident is told
+    assert edited["ok"] and edited["sent"] == 1 and "gspread" in edited["modules"] and sheets_api.reads >= 1

@@ -96,7 +96,7 @@ def test_the_check_after_a_lost_answer_rides_on_the_header_read_of_a_cycle_that_
 
 def test_rows_added_after_a_lost_answer_are_appended_and_the_landed_ones_are_not(sheets_api, google):
     office = Office.open(google)
-    office.store.client.set_timeout((5.0, 1.0))  # the read time-out, at the client's one choke point
+    office.store.google.set_timeout((5.0, 1.0))  # the read time-out, at the client's one choke point
     _residents(office, 2)
     _on_log_append(sheets_api, lambda: sheets_api.hang_next(1, seconds=2, after=True, kinds=("write",)))
     first = sync(office, at("2026-11-27 09:00"))

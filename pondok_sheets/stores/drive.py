@@ -1,4 +1,4 @@
-"""Has the spreadsheet changed? One Drive v3 files.get through the Sheets client's choke point.
+"""Has the spreadsheet changed? One Drive v3 files.get through the one choke point (`google_api.py`).
 
 A spreadsheet's id is its Drive file id. Drive's `version` "reflects every change made to the
 file on the server", but Google promises only that it increases, not by how much nor how
@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.auth.exceptions import GoogleAuthError
-from gspread.exceptions import APIError
 
 from ..errors import StoreError
-from .sheets_client import BoundedSheetsClient
+from .google_api import GoogleRefused, GoogleSession
 
-DRIVE_V3 = "https://www.googleapis.com/drive/v3"
 FIELDS = "version,modifiedTime"
 
 
@@ -28,21 +26,14 @@ class DriveProblem:
     permanent: bool
 
 
-def drive_url(client: BoundedSheetsClient) -> str:
-    """Drive's base URL; beside the Sheets API's when a test points the client elsewhere."""
-    if client.api_url:
-        return client.api_url.removesuffix("/v4/spreadsheets") + "/drive/v3"
-    return DRIVE_V3
-
-
-def change_mark(client: BoundedSheetsClient, file_id: str) -> str:
+def change_mark(google: GoogleSession, file_id: str) -> str:
     """`version|modifiedTime` of the file now; raises StoreError (`permanent` when set-up must change)."""
     try:
         # supportsAllDrives: a register kept on a shared drive is found too (Drive's advice).
-        response = client.request("get", f"{drive_url(client)}/files/{file_id}",
-                                  params={"fields": FIELDS, "supportsAllDrives": "true"})
+        response = google.request("get", f"{google.drive_url()}/files/{file_id}",
+                                  params={"fields": FIELDS, "supportsAllDrives": "true"}, what="Drive request")
         body = response.json()
-    except APIError as error:
+    except GoogleRefused as error:
         problem = explain_drive(error)
         raise StoreError(problem.text, permanent=problem.permanent) from None
     except (OSError, ValueError, GoogleAuthError) as error:  # time-outs, refused connections, bad JSON
@@ -50,9 +41,9 @@ def change_mark(client: BoundedSheetsClient, file_id: str) -> str:
     return f"{body.get('version', '')}|{body.get('modifiedTime', '')}"
 
 
-def explain_drive(error: APIError) -> DriveProblem:
+def explain_drive(error: GoogleRefused) -> DriveProblem:
     """Drive's 403/404 told apart by their reasons: API switched off, scope missing, sheet not shared."""
-    code = error.code if error.code != -1 else error.response.status_code
+    code = error.code
     reasons = _reasons(error.error)
     if "accessNotConfigured" in reasons or "SERVICE_DISABLED" in reasons:
         return DriveProblem("Google Drive API belum diaktifkan di proyek Google Cloud akun layanan ini. Aktifkan "

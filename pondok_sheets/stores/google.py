@@ -1,5 +1,8 @@
 """The register in a real Google Sheet, through gspread's HTTP client and a service account.
 
+gspread is imported on the first Sheets call (`client`): Drive's change check needs only the
+session (`google`), so an idle sync never loads it.
+
 Budget (Google allows 60 reads and 60 writes a minute per service account, a batch
 counting once): `read` is one values:batchGet over every tab; `update` re-reads the
 header row and the key columns (one batchGet) and writes every cell in one
@@ -12,10 +15,9 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.auth.exceptions import GoogleAuthError
-from gspread.exceptions import APIError
 
 from ..config import Settings
 from ..errors import MissingHeader, StoreError
@@ -24,14 +26,11 @@ from ..register.stamps import STAMP
 from ..register.table import CellWrite, RowKey, Table
 from .base import TableStore
 from .drive import change_mark
+from .google_api import GoogleRefused, GoogleSession, column_letter, explain, load_credentials, quote_tab
 from .google_setup import prepare_sheet
-from .sheets_client import (
-    BoundedSheetsClient,
-    column_letter,
-    explain,
-    load_credentials,
-    quote_tab,
-)
+
+if TYPE_CHECKING:
+    from .sheets_client import BoundedSheetsClient
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +92,7 @@ class GoogleStore(TableStore):
     def __init__(self, settings: Settings):
         self.settings = settings
         self.spreadsheet_id = settings.sheet_id
+        self._google: GoogleSession | None = None
         self._client: BoundedSheetsClient | None = None
         self._headers: dict[str, list[str]] = {}  # header rows as of the last read
         self._fresh: set[str] = set()  # tabs whose header row was re-read since then
@@ -107,17 +107,27 @@ class GoogleStore(TableStore):
         return cls(settings)
 
     @property
-    def client(self) -> BoundedSheetsClient:
-        """The HTTP client, built on first use so a missing key is reported where it matters."""
-        if self._client is None:
+    def google(self) -> GoogleSession:
+        """The bounded session every call goes through, built on first use so a missing key is reported
+        where it matters."""
+        if self._google is None:
             credentials = load_credentials(self.settings.google_credentials, self.settings.google_credentials_json)
-            self._client = BoundedSheetsClient(credentials, api_url=self.settings.sheets_api_url)
+            self._google = GoogleSession(credentials, api_url=self.settings.sheets_api_url)
+        return self._google
+
+    @property
+    def client(self) -> BoundedSheetsClient:
+        """gspread's client over that session, imported on the first Sheets call."""
+        if self._client is None:
+            from .sheets_client import BoundedSheetsClient
+
+            self._client = BoundedSheetsClient(self.google)
         return self._client
 
     @property
     def account(self) -> str:
         """The service account's e-mail: the address staff share the sheet with."""
-        return self.client.auth.service_account_email
+        return self.google.credentials.service_account_email
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One gspread client call on this spreadsheet, Google's failures explained as StoreError."""
@@ -129,7 +139,7 @@ class GoogleStore(TableStore):
             self._writes += 1  # counted before sending: a write that timed out may still have landed
         try:
             return getattr(client, method)(self.spreadsheet_id, *args, **kwargs)
-        except APIError as error:
+        except GoogleRefused as error:
             message = str(error.error.get("message", ""))
             if error.code == 400 and "Unable to parse range" in message:
                 tab = message.split(":", 1)[-1].strip().split("!")[0].strip("'")
@@ -141,7 +151,7 @@ class GoogleStore(TableStore):
 
     def change_mark(self) -> str | None:
         """Drive's `version|modifiedTime` of the spreadsheet (one files.get, no Sheets request)."""
-        return change_mark(self.client, self.spreadsheet_id)
+        return change_mark(self.google, self.spreadsheet_id)
 
     def writes_made(self) -> int:
         """Write requests sent so far by this store."""

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from ..register.forms import TICKET, is_responses_tab, map_columns
 from ..register.model import KIRIM_WA, PERMOHONAN, Status, TabSpec
 from ..register.table import Table
-from .sheets_client import column_letter, quote_tab
+from .google_api import column_letter, quote_tab
 
 
 class SheetsCaller(Protocol):
