@@ -7,8 +7,9 @@ in the same run, and CPU figures are printed above it.
 
 Prints: the floor; a growth table (1k / 10k / 50k rows; the first read after the first sync,
 which derives every row again; then idle and K = 1, 10, 100 status changes) of requests, CPU
-above the floor, peak RSS and the bytes of Sheets' answers, for the baseline and for this code; the idle `tick` against `python -c "import gspread"` (paired runs,
-median ratio); `/tiket` CPU per warm view and the 304.
+above the floor, peak RSS and the bytes of Sheets' answers, for the baseline and for this code (which
+take turns sample by sample), with the median of their paired differences; the idle `tick` against
+`python -c "import gspread"` (paired runs, median ratio); `/tiket` CPU per warm view and the 304.
 
 Run: python bench/idle_floor.py [--baseline PATH-TO-OLD-CHECKOUT] [--sizes 1000,10000,50000] [--repeat 3]
 (--repeat: fresh processes per sync figure, each paired with its floor; more of them steady the median)
@@ -98,35 +99,49 @@ def fields_for(api: FakeSheetsAPI, folder: Path, sheet_id: str) -> dict:
             "data_dir": str(folder / "data"), "secret_key": "bench", "settle_minutes": 0, "quiet_hours": None}
 
 
-def growth(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, label: str, repeat: int = 3) -> list[str]:
-    """One register of `rows`: a first sync (it drafts a letter for every row, all at Diproses, so it writes
-    to every row), then the first read after it, which derives every row again; then idle and K changes,
-    each a fresh process, `repeat` times each. Each sync process is paired with a floor process run right
-    before it, and the figure is the median of the differences: a machine that speeds up or slows down
-    during the run moves both."""
-    sheet_id = f"bench-{label}-{rows:06d}-xxxxxxxxxxxx"
-    build_register(api, sheet_id, rows)
-    fields = fields_for(api, folder / sheet_id, sheet_id)
-    key = Path(fields["google_credentials"])
-    child(SYNC_CHILD, str(root), json.dumps(fields), "0")  # the first sync: the local copy, the mark
-    cells, minute, row = [], 2, 2
+def growth(api: FakeSheetsAPI, roots: list[tuple[str, Path]], folder: Path, rows: int,
+           repeat: int = 3) -> tuple[dict[str, list[str]], list[float]]:
+    """One register of `rows` per code: a first sync (it drafts a letter for every row, all at Diproses, so
+    it writes to every row), then the first read after it, which derives every row again; then idle and K
+    changes, each a fresh process, `repeat` times each. Each sync process is paired with a floor process run
+    right before it, and the figure is the median of the differences. With a baseline the two codes take
+    turns sample by sample (who goes first alternates), each on its own copy of the register, so a machine
+    that speeds up or slows down during the run moves both alike; the second list is, per column, the
+    median of the paired differences (this code minus the baseline)."""
+    sheets: dict[str, tuple[Path, str, dict]] = {}
+    for label, root in roots:
+        sheet_id = f"bench-{label.replace(' ', '')}-{rows:06d}-xxxxxxxxxxxx"
+        build_register(api, sheet_id, rows)
+        fields = fields_for(api, folder / sheet_id, sheet_id)
+        child(SYNC_CHILD, str(root), json.dumps(fields), "0")  # the first sync: the local copy, the mark
+        sheets[label] = (root, sheet_id, fields)
+    key = Path(sheets[roots[0][0]][2]["google_credentials"])
+    cells: dict[str, list[str]] = {label: [] for label, _ in roots}
+    paired: list[float] = []
+    minute, row = 2, 2
     for column, changes in enumerate((1, 0, 1, 10, 100)):  # first: the read after the first sync (all rows)
-        samples = []
-        for _ in range(1 if column == 0 else repeat):
-            for r in range(row, row + changes):
-                api.set_cell(sheet_id, "Permohonan", r, 9, "Siap Diambil")
+        samples: dict[str, list[tuple]] = {label: [] for label, _ in roots}
+        for turn in range(1 if column == 0 else repeat):
+            for label, _ in roots if turn % 2 == 0 else roots[::-1]:
+                root, sheet_id, fields = sheets[label]
+                for r in range(row, row + changes):
+                    api.set_cell(sheet_id, "Permohonan", r, 9, "Siap Diambil")
+                floor = run_floor_once(key, api.drive_base_url, FLOOR_SHEET_ID)["cpu_s"]
+                api.reset_counts()
+                figures = child(SYNC_CHILD, str(root), json.dumps(fields), str(minute))
+                down = sum(r.bytes_out for r in api.requests if r.kind == "read") / 1e6
+                samples[label].append((figures["cpu"] - floor, figures["rss_mb"], api.reads, api.writes,
+                                       api.drive_requests, down))
             row += changes
-            floor = run_floor_once(key, api.drive_base_url, FLOOR_SHEET_ID)["cpu_s"]
-            api.reset_counts()
-            figures = child(SYNC_CHILD, str(root), json.dumps(fields), str(minute))
             minute += 2
-            down = sum(r.bytes_out for r in api.requests if r.kind == "read") / 1e6
-            samples.append((figures["cpu"] - floor, figures["rss_mb"], api.reads, api.writes, api.drive_requests, down))
-        above = median(s[0] for s in samples)
-        _, _, reads, writes, drive, down = samples[-1]
-        cells.append(f"{reads}r {writes}w {drive}d +{above:.2f}s {max(s[1] for s in samples):.0f}MB "
-                     f"{down:.1f}MBdown")
-    return cells
+        for label, taken in samples.items():
+            _, _, reads, writes, drive, down = taken[-1]
+            cells[label].append(f"{reads}r {writes}w {drive}d +{median(s[0] for s in taken):.2f}s "
+                                f"{max(s[1] for s in taken):.0f}MB {down:.1f}MBdown")
+        if len(roots) == 2:
+            (_, before), (_, now) = samples.items()
+            paired.append(median(n[0] - b[0] for b, n in zip(before, now)))
+    return cells, paired
 
 
 def tick_ratio(root: Path, folder: Path, pairs: int = 7) -> tuple[float, float, float]:
@@ -170,10 +185,13 @@ def main(argv: list[str]) -> None:
               "wrote to every row, so every row is derived again)")
         columns = ("all rows", "idle", "K=1", "K=10", "K=100")
         print(f"{'code':<10} {'rows':>6} | " + " | ".join(f"{c:<37}" for c in columns))
-        for label, root in roots:
-            for rows in sizes:
-                cells = growth(api, root, folder, rows, label.replace(" ", ""), repeat)
-                print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<37}" for c in cells))
+        for rows in sizes:
+            cells, paired = growth(api, roots, folder, rows, repeat)
+            for label, _ in roots:
+                print(f"{label:<10} {rows:>6} | " + " | ".join(f"{c:<37}" for c in cells[label]))
+            if paired:
+                print(f"{'paired':<10} {rows:>6} | " + " | ".join(f"{f'this code - baseline {d:+.2f}s':<37}"
+                                                             for d in paired))
         again = measure_floor(api, runs=7)  # how far the machine drifted while the table was measured
         print(f"floor process again, after the table: CPU {again['cpu_s']:.3f} s (median of 7)")
         print("\nIdle tick (cold start) / python -c 'import gspread', paired runs, median of 7:")
