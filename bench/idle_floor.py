@@ -5,8 +5,8 @@ against one fake Google API, whose counters give the requests. The floor process
 (bench/drive_floor.py: import gspread + google-auth, token, one Drive files.get) is measured
 in the same run, and CPU figures are printed above it.
 
-Prints: the floor; a growth table (1k / 10k / 50k rows; the first read after the first sync,
-which derives every row again; then idle and K = 1, 10, 100 status changes) of requests, CPU
+Prints: the floor; a growth table (1k / 10k / 50k rows of finished requests; the first sync, which
+derives every row; then idle and K = 1, 10, 100 status changes) of requests, CPU
 above the floor, peak RSS and the bytes of Sheets' answers, for the baseline and for this code (which
 take turns sample by sample), with the median of their paired differences; the idle `tick` against
 `python -c "import gspread"` (paired runs, median ratio); `/tiket` CPU per warm view and the 304.
@@ -54,7 +54,7 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report its parent's size.
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print(json.dumps({"cpu": usage.ru_utime + usage.ru_stime, "rss_mb": hwm / 1024, "ok": report.ok,
-                  "sent": report.sent}))
+                  "sent": report.sent, "letters_waiting": getattr(report, "letters_waiting", None)}))
 """
 
 TICKET_CHILD = r"""
@@ -101,9 +101,9 @@ def fields_for(api: FakeSheetsAPI, folder: Path, sheet_id: str) -> dict:
 
 def growth(api: FakeSheetsAPI, roots: list[tuple[str, Path]], folder: Path, rows: int,
            repeat: int = 3) -> tuple[dict[str, list[str]], list[float]]:
-    """One register of `rows` per code: a first sync (it drafts a letter for every row, all at Diproses, so
-    it writes to every row), then the first read after it, which derives every row again; then idle and K
-    changes, each a fresh process, `repeat` times each. Each sync process is paired with a floor process run
+    """One register of `rows` per code (finished requests, as most of an office's are): the first sync, with
+    no local state, which derives every row; then idle and K changes, each a fresh process, `repeat` times
+    each. Each sync process is paired with a floor process run
     right before it, and the figure is the median of the differences. With a baseline the two codes take
     turns sample by sample (who goes first alternates), each on its own copy of the register, so a machine
     that speeds up or slows down during the run moves both alike; the second list is, per column, the
@@ -113,13 +113,12 @@ def growth(api: FakeSheetsAPI, roots: list[tuple[str, Path]], folder: Path, rows
         sheet_id = f"bench-{label.replace(' ', '')}-{rows:06d}-xxxxxxxxxxxx"
         build_register(api, sheet_id, rows)
         fields = fields_for(api, folder / sheet_id, sheet_id)
-        child(SYNC_CHILD, str(root), json.dumps(fields), "0")  # the first sync: the local copy, the mark
         sheets[label] = (root, sheet_id, fields)
     key = Path(sheets[roots[0][0]][2]["google_credentials"])
     cells: dict[str, list[str]] = {label: [] for label, _ in roots}
     paired: list[float] = []
-    minute, row = 2, 2
-    for column, changes in enumerate((1, 0, 1, 10, 100)):  # first: the read after the first sync (all rows)
+    minute, row = 0, 2
+    for column, changes in enumerate((1, 0, 1, 10, 100)):  # first: the first sync (all rows derived)
         samples: dict[str, list[tuple]] = {label: [] for label, _ in roots}
         for turn in range(1 if column == 0 else repeat):
             for label, _ in roots if turn % 2 == 0 else roots[::-1]:
@@ -142,6 +141,21 @@ def growth(api: FakeSheetsAPI, roots: list[tuple[str, Path]], folder: Path, rows
             (_, before), (_, now) = samples.items()
             paired.append(median(n[0] - b[0] for b, n in zip(before, now)))
     return cells, paired
+
+
+def backlog(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, label: str) -> str:
+    """A register whose `rows` all reach the drafting status at once (Diproses, told): the first sync, as
+    drafting is bounded per sync or not."""
+    sheet_id = f"bench-backlog-{label}-{rows:06d}-xxxxxxxxxx"
+    build_register(api, sheet_id, rows, status="Diproses")
+    fields = fields_for(api, folder / sheet_id, sheet_id)
+    api.reset_counts()
+    start = time.perf_counter()
+    figures = child(SYNC_CHILD, str(root), json.dumps(fields), "0")
+    wall = time.perf_counter() - start
+    drafted = sum(1 for row in api.values(sheet_id, "Permohonan")[1:] if len(row) > 13 and row[13])
+    return (f"{api.reads}r {api.writes}w, {drafted} letters drafted, {figures['letters_waiting']} left to the "
+            f"next syncs, CPU {figures['cpu']:.2f} s, wall {wall:.2f} s, peak RSS {figures['rss_mb']:.0f} MB")
 
 
 def tick_ratio(root: Path, folder: Path, pairs: int = 7) -> tuple[float, float, float]:
@@ -181,8 +195,8 @@ def main(argv: list[str]) -> None:
         print(f"Every sync figure: the median of {repeat} fresh processes, each minus a floor process run right before "
               "it (the 'all rows' one: a single pair).")
         print("\nGrowth: Sheets reads (r), writes (w), Drive requests (d), process CPU above the floor, peak RSS")
-        print("(MBdown: bytes of the Sheets answers; 'all rows': the first read after the first sync, which "
-              "wrote to every row, so every row is derived again)")
+        print("(MBdown: bytes of the Sheets answers; 'all rows': the first sync, with no local state, which "
+              "derives every row; K: rows set to Siap Diambil, each drafted a letter and told)")
         columns = ("all rows", "idle", "K=1", "K=10", "K=100")
         print(f"{'code':<10} {'rows':>6} | " + " | ".join(f"{c:<37}" for c in columns))
         for rows in sizes:
@@ -192,6 +206,9 @@ def main(argv: list[str]) -> None:
             if paired:
                 print(f"{'paired':<10} {rows:>6} | " + " | ".join(f"{f'this code - baseline {d:+.2f}s':<37}"
                                                              for d in paired))
+        print(f"\nAll {max(sizes):,} rows reaching the drafting status at once (Diproses), the first sync:")
+        for label, root in roots:
+            print(f"  {label:<10} " + backlog(api, root, folder, max(sizes), label.replace(" ", "")))
         again = measure_floor(api, runs=7)  # how far the machine drifted while the table was measured
         print(f"floor process again, after the table: CPU {again['cpu_s']:.3f} s (median of 7)")
         print("\nIdle tick (cold start) / python -c 'import gspread', paired runs, median of 7:")

@@ -128,6 +128,35 @@ def test_the_ready_message_tells_the_letters_number(office, staff):
     assert "/surat/" not in "\n".join(messages)  # the staff link never goes to the resident
 
 
+def test_rows_reaching_the_drafting_status_at_once_are_drafted_a_bounded_number_a_sync(office, staff, monkeypatch):
+    from pondok_sheets.flow import letters
+
+    monkeypatch.setattr(letters, "MAX_DRAFTS", 2)
+    tickets = landed(office, staff, ["SKD"] * 5)
+    for ticket in tickets[:2]:
+        staff.set(ticket, "Status", "Diproses")
+    for ticket in tickets[2:]:
+        staff.set(ticket, "Status", "Siap Diambil")  # straight from Baru: its message must carry its number
+
+    def ready_messages(ticket: str) -> list[str]:
+        return [text for _, _, _, t, text in office.state.outbox.latest(100) if t == ticket and "siap diambil" in text]
+
+    progress = []
+    for minute in ("09:00", "09:02", "09:04"):
+        report = sync(office, at(f"2026-12-02 {minute}"))
+        assert report.ok, report.summary()
+        progress.append(([bool(staff.row(t)["Nomor Surat"]) for t in tickets], report.letters_waiting,
+                         [len(ready_messages(t)) for t in tickets[2:]]))
+    assert progress == [([True, True, False, False, False], 3, [0, 0, 0]),  # the ready ones wait for their letter
+                        ([True, True, True, True, False], 1, [1, 1, 0]),
+                        ([True] * 5, 0, [1, 1, 1])]
+    assert "3 surat dibuat pada sinkron berikutnya" not in sync(office, at("2026-12-02 09:06")).summary()
+    numbers = [staff.row(t)["Nomor Surat"] for t in tickets]
+    assert numbers == [f"470/{n:03d}/DS-PDK/XII/2026" for n in range(1, 6)]  # in sheet order, none twice
+    for ticket, number in zip(tickets[2:], numbers[2:]):
+        assert ready_messages(ticket) == [m for m in ready_messages(ticket) if f"Nomor surat: {number}" in m]
+
+
 def test_staff_edits_to_rincian_reach_the_letter(office, staff, client):
     (ticket,) = landed(office, staff, ["SKU"])
     cell = staff.row(ticket)["Rincian"]

@@ -90,8 +90,9 @@ class ChangeCheck:
         return ""
 
     def finish(self, requests: Sequence[Request], writes: Iterable[CellWrite], missed: Sequence[CellWrite],
-               keys: Mapping[str, RowKey], headers: Mapping[str, Sequence[str]]) -> None:
-        """Keep the rows timed work needs (with the service's landed writes), then the mark after the last write."""
+               keys: Mapping[str, RowKey], headers: Mapping[str, Sequence[str]], read_again: bool = False) -> None:
+        """Keep the rows timed work needs (with the service's landed writes), then the mark after the last write;
+        `read_again`: the cycle left work only a read can finish (letters past its bound), so no mark is kept."""
         if self.mark is None:
             return  # no check: every sync reads, so no copy is needed
         missing = set(missed)
@@ -101,8 +102,8 @@ class ChangeCheck:
             self.office.state.register_copy.replace(kept, headers)
         else:
             self.office.state.register_copy.update(kept, [r.ticket for r in rows if not is_timed(r)])
-        if missed:
-            return  # a write that found no row: read in full next time
+        if missed or read_again:
+            return  # a write that found no row, or letters still to draft: read in full next time
         mark = self.mark
         if self.office.store.writes_made() != self.writes_before:
             if self.before_writing != self.mark:

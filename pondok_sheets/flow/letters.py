@@ -41,6 +41,10 @@ from ..state.db import LOOKUP_CHUNK
 from ..state.letters import LetterRecord
 
 log = logging.getLogger(__name__)
+# Letters drafted per sync: rows that reach the drafting status all at once (an office turning drafting on
+# over a register of thousands) are drafted over several syncs, in sheet order, so a sync's memory and its
+# one cell update stay bounded (each letter is ~4 kB held until the write).
+MAX_DRAFTS = 1000
 DATE_MARK = "~"  # the signed link names "TICKET~YYYYMMDD": the request and the letter's date
 REVOKED_MARK = "DICABUT"  # typed by staff at the start of the Surat cell: the letter no longer holds
 
@@ -191,6 +195,7 @@ class Drafting:
     """The letters one run drafted; recorded locally only once their cells landed in the register."""
 
     drafted: list[tuple[Request, LetterRecord]] = field(default_factory=list)
+    later: set[str] = field(default_factory=set)  # tickets due but left to the next sync (MAX_DRAFTS)
 
     def landed(self, office: Office, missed: Iterable[CellWrite]) -> None:
         """Keep the letters whose number reached the register (a missed write is drafted again next time)."""
@@ -256,6 +261,10 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
         warnings.append(f"surat belum dibuat: kolom {', '.join(missing)} belum ada di tab Permohonan. "
                         "Jalankan: python main.py init-sheet")
         return drafting
+    if len(due) > MAX_DRAFTS:
+        drafting.later = {r.ticket for r in due[MAX_DRAFTS:]}
+        log.info("%d letters left to the next sync (at most %d a sync)", len(due) - MAX_DRAFTS, MAX_DRAFTS)
+        due = due[:MAX_DRAFTS]
     drafter = Drafter(office, table.values("Nomor Surat"), services, now)
     for request in due:
         result = drafter.draft(request)

@@ -85,6 +85,7 @@ class CycleReport:
     retry_later: int = 0
     unplaced: int = 0
     waiting: int = 0  # changes held back: settling, quiet hours, or this run's budget
+    letters_waiting: int = 0  # letters due but left to the next sync (at most letters.MAX_DRAFTS a sync)
     error: str = ""
     stopped: str = ""  # why WhatsApp stopped every send this cycle (the first StopAll)
     warnings: list[str] = field(default_factory=list)
@@ -116,6 +117,8 @@ class CycleReport:
             line += f", {self.waiting} kabar menunggu (jeda/jam tenang)"
         if self.unplaced:
             line += f", {self.unplaced} sel menunggu baris ditemukan"
+        if self.letters_waiting:
+            line += f", {self.letters_waiting} surat dibuat pada sinkron berikutnya"
         for warning in self.warnings:
             line += f". PERHATIAN: {warning}"
         return f"GAGAL: {self.error} ({line})" if self.error else line
@@ -165,7 +168,8 @@ class SyncCycle:
             self.write_back(new_rows)
             self.check.finish(reading.requests + [plan.request_from_row(row) for row in new_rows],
                               self.writes[PERMOHONAN.name], self.missed, self.walkin_keys,
-                              {name: table.headers for name, table in reading.tables.items()})
+                              {name: table.headers for name, table in reading.tables.items()},
+                              read_again=bool(self.letters.later))
         except (StoreError, MissingHeader) as error:
             self.report.error = str(error)
             log.warning("sync stopped: %s", error)
@@ -266,6 +270,7 @@ class SyncCycle:
             self._amend_log(ticks.log_writes)
         self.letters = letters.draft_letters(self.office, reading.tables, reading.requests, reading.announcer.services,
                                              new_rows, self.now, self._write, self.report.warnings)
+        self.report.letters_waiting = len(self.letters.later)
         self.voice = voice.take_in(self.office, reading.tables)
         return new_rows
 
@@ -280,6 +285,10 @@ class SyncCycle:
         single = [r for r in reading.requests if r.ticket not in copies]
         due, notes = due_announcements(single + new_requests)
         due = delivery.reachable(due + delivery.fixed_numbers(single, self.state), self.state)
+        if self.letters.later:  # a Siap Diambil message carries the letter's number: it waits for the letter
+            held = {d.request.ticket for d in due
+                    if d.status == Status.SIAP_DIAMBIL and d.request.ticket in self.letters.later}
+            due = [d for d in due if d.request.ticket not in held]  # counted in report.letters_waiting
         since = self.state.snapshot.status_since({item.request.ticket for item in due})  # only what is decided on
         chosen = plan.schedule(due, {r.ticket for r in new_requests}, since, self.now, self.settings.timezone,
                                self.settings.settle_minutes, self.settings.quiet_hours, self.max_sends)
