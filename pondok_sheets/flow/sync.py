@@ -163,6 +163,7 @@ class SyncCycle:
         try:
             reading = self.read()
             new_rows = [] if reading.local else self.take_in(reading)
+            reading.tables[PERMOHONAN.name].drop_rows()  # what is still needed is in reading.requests
             self.announce(reading, new_rows)
             self.save_snapshot(reading, new_rows)
             self.write_back(new_rows)

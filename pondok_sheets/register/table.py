@@ -44,6 +44,10 @@ class Table:
         self.rows = [r if type(r) is list else list(r) for r in grid[1:]]
         self._index = {header_key(h): i for i, h in reversed(list(enumerate(self.headers))) if h}
 
+    def drop_rows(self) -> None:
+        """Forget the rows, keep the headers: a 50,000-row grid is ~45 MB that no later step of a cycle reads."""
+        self.rows = []
+
     def share_repeated(self) -> None:
         """Columns of a few repeated values (Status, Layanan, Saluran, …) keep one string per value instead
         of one per cell: ~10 MB less for 50,000 rows that are all kept a while (a read that derives them)."""
