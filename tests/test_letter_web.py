@@ -171,6 +171,29 @@ def test_a_bad_template_is_reported_by_doctor_and_refused_at_drafting(office, st
     assert staff.row(ticket)["Nomor Surat"] == ""
 
 
+def test_a_template_replaced_after_it_was_checked_is_checked_again(office, staff, settings):
+    import os
+
+    settings.templates_dir.mkdir(parents=True, exist_ok=True)
+    own = settings.templates_dir / "SKD.docx"
+    shutil.copy(builtin_template("SKD"), own)  # the office's own copy: good
+    first, second, third = [submit(office, "SKD", VALID, Channel.FORM, at("2026-12-01 08:00")) for _ in range(3)]
+    sync(office, at("2026-12-01 08:00"))
+    staff.set(first, "Status", "Diproses")
+    assert sync(office, at("2026-12-02 09:00")).ok and staff.row(first)["Nomor Surat"]  # checked, remembered
+    bad_template(settings.templates_dir)  # staff replace it with one that asks for an unknown field
+    stamp = own.stat().st_mtime_ns + 1_000_000_000
+    os.utime(own, ns=(stamp, stamp))  # a later file, even on a file system with coarse times
+    staff.set(second, "Status", "Diproses")
+    report = sync(office, at("2026-12-02 09:02"))
+    assert "nama_ibu_kandung" in report.summary() and staff.row(second)["Nomor Surat"] == ""
+    shutil.copy(builtin_template("SKD"), own)  # and put the good one back
+    os.utime(own, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
+    staff.set(third, "Status", "Diproses")
+    assert sync(office, at("2026-12-02 09:04")).ok
+    assert staff.row(second)["Nomor Surat"] and staff.row(third)["Nomor Surat"]
+
+
 def doctor_line(result, start: str) -> str:
     (line,) = [line for line in result.output.splitlines() if start in line]
     return line

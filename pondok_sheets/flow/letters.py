@@ -22,6 +22,7 @@ from ..documents.letters import (
     builtin_template,
     check_template,
     letter_context,
+    placeholders,
     render_letter,
     to_pdf,
 )
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 # one cell update stay bounded (each letter is ~4 kB held until the write).
 MAX_DRAFTS = 1000
 DATE_MARK = "~"  # the signed link names "TICKET~YYYYMMDD": the request and the letter's date
+TEMPLATE_CHECKS = "template_checks"  # meta: {service code: [the template file's key, its problems]}
 REVOKED_MARK = "DICABUT"  # typed by staff at the start of the Surat cell: the letter no longer holds
 
 
@@ -91,11 +93,24 @@ def template_problems(office: Office, service: Service) -> list[str]:
         problems.append(f"Layanan {service.code} belum punya templat surat: taruh {service.code.upper()}.docx "
                         f"di {office.settings.templates_dir}.")
     else:
-        problems += [f"Templat {path.name}: {p}" for p in check_template(path, service.fields)]
+        problems += [f"Templat {path.name}: {p}" for p in _checked(office, service, path)]
     try:
         NumberBook(service.number_format or office.settings.letter_format, [], restart=office.settings.letter_restart)
     except NumberFormatError as error:
         problems.append(f"Format Nomor layanan {service.code}: {error}")
+    return problems
+
+
+def _checked(office: Office, service: Service, path: Path) -> list[str]:
+    """`check_template`, remembered until the file or the service's fields change: checking loads python-docx,
+    lxml and jinja2 (~0.25 s and ~12 MB), which a sync drafting one letter would otherwise pay every time."""
+    stat = path.stat()
+    key = [str(path), stat.st_mtime_ns, stat.st_size, sorted(placeholders(service.fields))]
+    known = office.state.meta.get(TEMPLATE_CHECKS) or {}
+    if known.get(service.code, [None])[0] == key:
+        return list(known[service.code][1])
+    problems = check_template(path, service.fields)
+    office.state.meta.set(TEMPLATE_CHECKS, {**known, service.code: [key, problems]})
     return problems
 
 
