@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.drive_floor import FLOOR_SHEET_ID, measure_floor, run_floor_once  # noqa: E402
+from pondok_sheets.register.model import PERMOHONAN  # noqa: E402
 from tests.fakes.registers import build_register  # noqa: E402
 from tests.conftest import VALID  # noqa: E402  (a valid answer to every field of the built-in services)
 from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: E402
@@ -153,7 +154,8 @@ def backlog(api: FakeSheetsAPI, root: Path, folder: Path, rows: int, label: str)
     start = time.perf_counter()
     figures = child(SYNC_CHILD, str(root), json.dumps(fields), "0")
     wall = time.perf_counter() - start
-    drafted = sum(1 for row in api.values(sheet_id, "Permohonan")[1:] if len(row) > 13 and row[13])
+    number = PERMOHONAN.headers.index("Nomor Surat")
+    drafted = sum(1 for row in api.values(sheet_id, "Permohonan")[1:] if len(row) > number and row[number])
     return (f"{api.reads}r {api.writes}w, {drafted} letters drafted, {figures['letters_waiting']} left to the "
             f"next syncs, CPU {figures['cpu']:.2f} s, wall {wall:.2f} s, peak RSS {figures['rss_mb']:.0f} MB")
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..errors import MissingHeader, StoreError
 from ..flow.form_import import find_form_tab
-from ..flow.letters import has_own_template, template_problems
+from ..flow.letter_templates import has_own_template, template_problems
 from ..messengers.graph import OPERATOR, GraphClient, GraphError
 from ..office import Office
 from ..register.forms import DEFAULT_TITLES, FIELD_NAMES, TICKET, map_columns

@@ -19,10 +19,7 @@ from ..config import Settings, ensure_secret_key
 from ..documents.letters import (
     LetterTemplateError,
     VillageHeader,
-    builtin_template,
-    check_template,
     letter_context,
-    placeholders,
     render_letter,
     to_pdf,
 )
@@ -33,13 +30,14 @@ from ..register.changes import read_requests, read_told
 from ..register.dates import long_date
 from ..register.fields import parse_rincian
 from ..register.letter_codes import LinkError, sign, verification_code, verify
-from ..register.letter_numbers import DEFAULT_KODE, NumberBook, NumberFormatError
+from ..register.letter_numbers import DEFAULT_KODE, NumberBook
 from ..register.model import LAYANAN, PERMOHONAN, Request, Service, Status
 from ..register.table import CellWrite, RowKey, Table
 from ..register.tickets import normalize_ticket
 from ..register.validation import mask_name, unneutralize
 from ..state.db import LOOKUP_CHUNK
 from ..state.letters import LetterRecord
+from .letter_templates import template_path, template_problems
 
 log = logging.getLogger(__name__)
 # Letters drafted per sync: rows that reach the drafting status all at once (an office turning drafting on
@@ -47,7 +45,6 @@ log = logging.getLogger(__name__)
 # one cell update stay bounded (each letter is ~4 kB held until the write).
 MAX_DRAFTS = 1000
 DATE_MARK = "~"  # the signed link names "TICKET~YYYYMMDD": the request and the letter's date
-TEMPLATE_CHECKS = "template_checks"  # meta: {service code: [the template file's key, its problems]}
 REVOKED_MARK = "DICABUT"  # typed by staff at the start of the Surat cell: the letter no longer holds
 
 
@@ -70,48 +67,6 @@ def _stored_secret(data_dir: Path) -> str:
 def village_code(office: Office) -> str:
     """PONDOK_KODE_DESA, or `DS-<ticket prefix>` so a number never shows an empty `//`."""
     return office.settings.kode_desa or f"DS-{office.settings.ticket_prefix}"
-
-
-def template_path(office: Office, service: Service) -> Path | None:
-    """The office's own `<KODE>.docx` when there is one, else the built-in; None for neither."""
-    if has_own_template(office, service):
-        return office.settings.templates_dir / f"{service.code.upper()}.docx"
-    builtin = builtin_template(service.code)
-    return builtin if builtin.is_file() else None
-
-
-def has_own_template(office: Office, service: Service) -> bool:
-    """The office's own `<KODE>.docx` is in PONDOK_LETTER_DIR (else the built-in one is used)."""
-    return (office.settings.templates_dir / f"{service.code.upper()}.docx").is_file()
-
-
-def template_problems(office: Office, service: Service) -> list[str]:
-    """Why this service's letter cannot be drafted (template, Isian, number format); empty when it can."""
-    problems = [f"Isian layanan {service.code}: {p}" for p in service.field_problems]
-    path = template_path(office, service)
-    if path is None:
-        problems.append(f"Layanan {service.code} belum punya templat surat: taruh {service.code.upper()}.docx "
-                        f"di {office.settings.templates_dir}.")
-    else:
-        problems += [f"Templat {path.name}: {p}" for p in _checked(office, service, path)]
-    try:
-        NumberBook(service.number_format or office.settings.letter_format, [], restart=office.settings.letter_restart)
-    except NumberFormatError as error:
-        problems.append(f"Format Nomor layanan {service.code}: {error}")
-    return problems
-
-
-def _checked(office: Office, service: Service, path: Path) -> list[str]:
-    """`check_template`, remembered until the file or the service's fields change: checking loads python-docx,
-    lxml and jinja2 (~0.25 s and ~12 MB), which a sync drafting one letter would otherwise pay every time."""
-    stat = path.stat()
-    key = [str(path), stat.st_mtime_ns, stat.st_size, sorted(placeholders(service.fields))]
-    known = office.state.meta.get(TEMPLATE_CHECKS) or {}
-    if known.get(service.code, [None])[0] == key:
-        return list(known[service.code][1])
-    problems = check_template(path, service.fields)
-    office.state.meta.set(TEMPLATE_CHECKS, {**known, service.code: [key, problems]})
-    return problems
 
 
 def letter_link(office: Office, ticket: str, issued: date, now: datetime) -> str:

@@ -30,6 +30,7 @@ from ..retrying import MIN_CALL_SECONDS, bounded_retry, time_left, within_deadli
 # (`spreadsheets` is not a Drive scope; see docs/research/drive-change-check.md).
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.metadata.readonly")
 SHEETS_V4 = "https://sheets.googleapis.com/v4/spreadsheets"
+DRIVE_V3 = "https://www.googleapis.com/drive/v3"
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
 OUT_OF_TIME = ("Waktu satu putaran sinkron (PONDOK_RUN_SECONDS) habis sebelum Google Sheets menjawab; "
@@ -115,7 +116,7 @@ class GoogleSession:
         """Drive v3's base URL; beside the Sheets API's when a test points the session elsewhere."""
         if self.api_url:
             return self.api_url.removesuffix("/v4/spreadsheets") + "/drive/v3"
-        return "https://www.googleapis.com/drive/v3"
+        return DRIVE_V3
 
     def request(self, method: str, endpoint: str, params: Any = None, data: bytes | None = None,
                 json: Mapping[str, Any] | None = None, files: Any = None,
