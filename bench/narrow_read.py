@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pondok_sheets.stores.google import READ_PARAMS, to_grid  # noqa: E402
-from pondok_sheets.stores.google_api import GoogleSession, column_letter, load_credentials  # noqa: E402
+from pondok_sheets.stores.google_api import GoogleSession, column_letter, read_key  # noqa: E402
 from pondok_sheets.stores.sheets_client import BoundedSheetsClient  # noqa: E402
 from tests.fakes.registers import build_register  # noqa: E402
 from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: E402
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> None:
         build_register(api, sheet_id, rows)
         key = Path(tmp) / "credentials.json"
         key.write_text(json.dumps(api.service_account_info()))
-        client = BoundedSheetsClient(GoogleSession(load_credentials(str(key)), api_url=api.base_url))
+        client = BoundedSheetsClient(GoogleSession(read_key(str(key)), api_url=api.base_url))
         headers = api.values(sheet_id, "Permohonan")[0]
         tabs = ["'Permohonan'", "'Layanan'", "'Pesan'", "'Log'!1:1"]
 

@@ -138,15 +138,15 @@ def burst(api: FakeSheetsAPI, folder: Path) -> None:
 
     import gspread
 
-    from pondok_sheets.stores.google_api import GoogleSession, load_credentials
+    from pondok_sheets.stores.google_api import GoogleSession, read_key
     from pondok_sheets.stores.sheets_client import BoundedSheetsClient
 
     naive_id = "bench-naive-xxxxxxxxxxxxxxxxxxx"
     build_register(api, naive_id, 0)
     settings = settings_for(api, folder / naive_id, naive_id)
-    credentials = load_credentials(settings.google_credentials)
-    client = gspread.Client(auth=credentials)
-    client.http_client = BoundedSheetsClient(GoogleSession(credentials, api_url=api.base_url))
+    google = GoogleSession(read_key(settings.google_credentials), api_url=api.base_url)
+    client = gspread.Client(auth=google.credentials)
+    client.http_client = BoundedSheetsClient(google)
     api.reset_counts()
     worksheet = client.open_by_key(naive_id).worksheet("Permohonan")
     for i in range(1_000):

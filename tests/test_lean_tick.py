@@ -108,8 +108,13 @@ def test_a_sync_drive_calls_unchanged_loads_no_gspread_and_one_with_an_edit_does
     idle = sync_in_child(tmp_path, "quiet", env=google)  # the same minute: Drive's mark is the one kept
     assert idle["ok"] and (sheets_api.reads, sheets_api.writes, sheets_api.drive_requests) == (0, 0, 1)
     assert [name for name in ("gspread", "pondok_sheets.stores.sheets_client") if name in idle["modules"]] == []
+    # The token the first process got is kept: no key parsed, no google-auth crypto, no token asked for.
+    assert sheets_api.tokens_issued == 0
+    assert [name for name in ("google.oauth2.service_account", "google.auth.transport.requests", "cryptography")
+            if name in idle["modules"]] == []
     ticket = sheets_api.values(settings.sheet_id, "Permohonan")[1][0]
     GoogleStaff(sheets_api, settings.sheet_id).set(ticket, "Status", "Diproses")
     sheets_api.reset_counts()
     edited = sync_in_child(tmp_path, "quiet", env=google)  # Drive's mark moved: read, and the resident is told
     assert edited["ok"] and edited["sent"] == 1 and "gspread" in edited["modules"] and sheets_api.reads >= 1
+    assert sheets_api.tokens_issued == 0

@@ -181,7 +181,9 @@ def _template(client: GraphClient, business_id: str, template: str, lang: str, c
 def _google(office: Office) -> list[Finding]:
     store = office.store
     try:
-        account = store.account  # type: ignore[attr-defined]
+        google = store.google  # type: ignore[attr-defined]
+        google.use_key()  # the checks below get their token with the key, not with one kept by a sync
+        account = google.account
     except StoreError as error:
         return [Finding(FAIL, str(error))]
     found = [Finding(OK, f"Kunci akun layanan terbaca: {account}.")]

@@ -13,7 +13,7 @@ from typing import Any
 from google.auth.exceptions import GoogleAuthError
 
 from ..errors import StoreError
-from .google_api import GoogleRefused, GoogleSession
+from .google_api import GoogleRefused, GoogleSession, explain
 
 FIELDS = "version,modifiedTime"
 
@@ -36,7 +36,9 @@ def change_mark(google: GoogleSession, file_id: str) -> str:
     except GoogleRefused as error:
         problem = explain_drive(error)
         raise StoreError(problem.text, permanent=problem.permanent) from None
-    except (OSError, ValueError, GoogleAuthError) as error:  # time-outs, refused connections, bad JSON
+    except GoogleAuthError as error:  # no token: the key refused, or Google's token endpoint down
+        raise explain(error, google.account) from None
+    except (OSError, ValueError) as error:  # time-outs, refused connections, bad JSON
         raise StoreError(f"Google Drive tidak menjawab ({type(error).__name__}).") from None
     return f"{body.get('version', '')}|{body.get('modifiedTime', '')}"
 

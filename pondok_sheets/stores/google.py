@@ -26,7 +26,8 @@ from ..register.stamps import STAMP
 from ..register.table import CellWrite, RowKey, Table
 from .base import TableStore
 from .drive import change_mark
-from .google_api import GoogleRefused, GoogleSession, column_letter, explain, load_credentials, quote_tab
+from .google_api import SCOPES, GoogleRefused, GoogleSession, column_letter, explain, quote_tab, read_key
+from .google_token import FILE_NAME, KeptToken, binding
 from .google_setup import prepare_sheet
 
 if TYPE_CHECKING:
@@ -111,8 +112,9 @@ class GoogleStore(TableStore):
         """The bounded session every call goes through, built on first use so a missing key is reported
         where it matters."""
         if self._google is None:
-            credentials = load_credentials(self.settings.google_credentials, self.settings.google_credentials_json)
-            self._google = GoogleSession(credentials, api_url=self.settings.sheets_api_url)
+            key = read_key(self.settings.google_credentials, self.settings.google_credentials_json)
+            kept = KeptToken(self.settings.data_dir / FILE_NAME, binding(key, SCOPES))
+            self._google = GoogleSession(key, api_url=self.settings.sheets_api_url, kept=kept)
         return self._google
 
     @property
@@ -127,7 +129,7 @@ class GoogleStore(TableStore):
     @property
     def account(self) -> str:
         """The service account's e-mail: the address staff share the sheet with."""
-        return self.google.credentials.service_account_email
+        return self.google.account
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One gspread client call on this spreadsheet, Google's failures explained as StoreError."""

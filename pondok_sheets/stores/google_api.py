@@ -8,23 +8,29 @@ jittered back-off on 429, 5xx and time-outs. An append is not idempotent: it is 
 sync, whose read shows whether the rows landed. Inside a run, every call also ends by the run's
 deadline (`retrying.run_deadline`): its timeout is cut to the time left, and no call starts after it.
 Google's refusals are raised as `GoogleRefused`. Nothing here imports gspread, so a sync that only
-asks Drive (an idle one) never loads it (issue 16, item 5).
+asks Drive (an idle one) never loads it (issue 16, item 5); and while the token kept by an earlier
+process is good (`google_token.py`), nor google-auth's crypto: the key is parsed, and a token got,
+only when one is needed.
 """
 from __future__ import annotations
 
 import json
 import time
+from datetime import timezone
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from google.auth.exceptions import GoogleAuthError
-from google.auth.transport.requests import AuthorizedSession
-from google.oauth2.service_account import Credentials
 
 from ..errors import CredentialsProblem, StoreError
 from ..retrying import MIN_CALL_SECONDS, bounded_retry, time_left, within_deadline
+from .google_token import KeptToken
+
+if TYPE_CHECKING:
+    from google.auth.transport.requests import AuthorizedSession
+    from google.oauth2.service_account import Credentials
 
 # drive.metadata.readonly: the narrowest scope that lets files.get say whether the sheet changed
 # (`spreadsheets` is not a Drive scope; see docs/research/drive-change-check.md).
@@ -52,8 +58,12 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def load_credentials(path: str, inline_json: str = "") -> Credentials:
-    """Service-account credentials from inline JSON (hosts without files) or a key file."""
+KEY_FIELDS = ("client_email", "private_key", "token_uri")
+
+
+def read_key(path: str, inline_json: str = "") -> dict[str, Any]:
+    """The service account's key, from inline JSON (hosts without files) or a key file. Only read as JSON:
+    its RSA key is parsed when a token is needed (`credentials_from`)."""
     if inline_json:
         source = "PONDOK_GOOGLE_CREDENTIALS_JSON"
         text = inline_json
@@ -65,10 +75,25 @@ def load_credentials(path: str, inline_json: str = "") -> Credentials:
                 f"Google Cloud Console lalu simpan di sana (lihat credentials.example.json).")
         text = Path(path).read_text(encoding="utf-8")
     try:
-        info = json.loads(text)
-        return Credentials.from_service_account_info(info, scopes=SCOPES)
+        key = json.loads(text)
+    except ValueError as error:
+        raise CredentialsProblem(f"Kunci akun layanan di {source} bukan JSON yang sah: {error}") from None
+    missing = [name for name in KEY_FIELDS if not (isinstance(key, dict) and key.get(name))]
+    if missing:
+        raise CredentialsProblem(f"Kunci akun layanan di {source} tidak lengkap (tidak ada {', '.join(missing)}). "
+                                 f"Unduh ulang kunci JSON akun layanan dari Google Cloud Console.")
+    return key
+
+
+def credentials_from(key: Mapping[str, Any]) -> Credentials:
+    """google-auth's service-account credentials for `key` (imports its crypto and parses the RSA key)."""
+    from google.oauth2.service_account import Credentials
+
+    try:
+        return Credentials.from_service_account_info(key, scopes=SCOPES)
     except (ValueError, KeyError) as error:
-        raise CredentialsProblem(f"Kunci akun layanan di {source} tidak bisa dibaca: {error}") from None
+        raise CredentialsProblem(f"Kunci akun layanan {key.get('client_email', '')} tidak bisa dibaca: {error}. "
+                                 f"Unduh ulang kunci JSON akun layanan dari Google Cloud Console.") from None
 
 
 class GoogleRefused(Exception):
@@ -90,17 +115,50 @@ class GoogleRefused(Exception):
 class GoogleSession:
     """An authorized session with a timeout, a bounded jittered retry and an optional base URL (a fake's)."""
 
-    def __init__(self, credentials: Credentials, api_url: str = "", attempts: int = 4, backoff: float = 1.0,
-                 timeout: float | tuple[float, float] = TIMEOUT, sleep: Callable[[float], None] = time.sleep):
-        self.credentials = credentials
-        # google-auth refreshes the token through the same session: bound that call too.
-        self.session = AuthorizedSession(credentials, refresh_timeout=timeout[1] if isinstance(timeout, tuple)
-                                         else timeout)
+    def __init__(self, key: Mapping[str, Any], api_url: str = "", attempts: int = 4, backoff: float = 1.0,
+                 timeout: float | tuple[float, float] = TIMEOUT, sleep: Callable[[float], None] = time.sleep,
+                 kept: KeptToken | None = None):
+        self.key = key
+        self.kept = kept  # the token an earlier process got, if any: used before asking for one
+        self._kept_token = kept.load() if kept else None
+        self._saved = self._kept_token  # the token last kept: each new one is saved once
+        self._credentials: Credentials | None = None
+        self._authorized: AuthorizedSession | None = None
+        self.plain = requests.Session()  # carries a kept token; google-auth's session is built when needed
         self.timeout = timeout
         self.api_url = api_url.rstrip("/")
         self.attempts = attempts
         self.backoff = backoff
         self.sleep = sleep
+
+    @property
+    def account(self) -> str:
+        """The service account's e-mail: the address staff share the sheet with."""
+        return str(self.key["client_email"])
+
+    @property
+    def credentials(self) -> Credentials:
+        """google-auth's credentials, built (the RSA key parsed) on first use."""
+        if self._credentials is None:
+            self._credentials = credentials_from(self.key)
+        return self._credentials
+
+    @property
+    def authorized(self) -> AuthorizedSession:
+        """google-auth's session, which gets and refreshes the token itself."""
+        if self._authorized is None:
+            from google.auth.transport.requests import AuthorizedSession
+
+            # google-auth refreshes the token through the same session: bound that call too.
+            self._authorized = AuthorizedSession(self.credentials, refresh_timeout=self.timeout[1]
+                                                 if isinstance(self.timeout, tuple) else self.timeout)
+        return self._authorized
+
+    def use_key(self) -> None:
+        """Parse the key now, and get the next calls' token with it rather than use a kept one (doctor: is
+        the key itself still accepted?)."""
+        self.credentials  # noqa: B018  (raises CredentialsProblem for a key google-auth cannot read)
+        self._kept_token = None
 
     def set_timeout(self, timeout: float | tuple[float, float]) -> None:
         """Each call's (connect, read) timeout from now on (before the run's deadline cuts it)."""
@@ -133,9 +191,11 @@ class GoogleSession:
         """The retry loop (tenacity's attempts) for one call to `endpoint`."""
         return bounded_retry(what, self.attempts, self.backoff, worth_retrying(endpoint), self.sleep)
 
-    def send(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+    def send(self, method: str, endpoint: str, headers: Mapping[str, str] | None = None,
+             **kwargs: Any) -> requests.Response:
         """One attempt, with the timeout cut to the run's deadline (per call: the session is shared by
-        threads, so `self.timeout` is never changed here)."""
+        threads, so `self.timeout` is never changed here). The kept token first; when Google refuses
+        it (401), it is forgotten and the same attempt is made with google-auth's session."""
         left = time_left()
         if left is not None and left < MIN_CALL_SECONDS:
             raise StoreError(OUT_OF_TIME)
@@ -143,12 +203,38 @@ class GoogleSession:
         if left is not None:
             timeout = tuple(within_deadline(t) for t in timeout) if isinstance(timeout, tuple) \
                 else within_deadline(timeout)
+        token = self._kept_token
+        if token is not None:
+            response = self.plain.request(method, endpoint, timeout=timeout,
+                                          headers={**(headers or {}), "Authorization": f"Bearer {token}"}, **kwargs)
+            if response.status_code != 401:
+                return checked(response)
+            response.close()
+            self._kept_token = None
+            if self.kept:
+                self.kept.forget(token)
         # max_allowed_time bounds google-auth's token refresh and the request together.
-        response = self.session.request(method=method, url=endpoint, timeout=timeout, max_allowed_time=left,
-                                        **kwargs)
-        if response.ok:
-            return response
-        raise GoogleRefused(response)
+        response = self.authorized.request(method=method, url=endpoint, timeout=timeout, max_allowed_time=left,
+                                           headers=headers, **kwargs)
+        self._keep()
+        return checked(response)
+
+    def _keep(self) -> None:
+        """Keep the token google-auth got for the next processes (once per token)."""
+        credentials = self._credentials
+        if self.kept is None or credentials is None or not credentials.token or credentials.expiry is None:
+            return
+        if credentials.token != self._saved:
+            self._saved = credentials.token
+            # google-auth's expiry is a naive UTC datetime.
+            self.kept.save(credentials.token, credentials.expiry.replace(tzinfo=timezone.utc).timestamp())
+
+
+def checked(response: requests.Response) -> requests.Response:
+    """The response if Google accepted the call; else GoogleRefused."""
+    if response.ok:
+        return response
+    raise GoogleRefused(response)
 
 
 def worth_retrying(endpoint: str) -> Callable[[BaseException], bool]:

@@ -22,7 +22,8 @@ class BoundedSheetsClient(HTTPClient):
     """gspread's HTTPClient whose every request is the session's: bounded, retried, its refusals GoogleRefused."""
 
     def __init__(self, google: GoogleSession):
-        super().__init__(google.credentials, session=google.session)
+        # Given a session, gspread never touches the credentials: every request it makes is `request` below.
+        super().__init__(None, session=google.plain)  # type: ignore[arg-type]
         self.google = google
 
     def request(self, method: str, endpoint: str, params: Any = None, data: bytes | None = None,
