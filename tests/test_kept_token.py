@@ -149,3 +149,15 @@ def test_a_refused_token_is_not_tried_again_even_when_no_new_one_could_be_got(ow
     later = Office.open(settings)
     assert sync(later, at("2026-11-27 09:04")).ok and told(later, ticket, "diproses") == 1
     assert own_api.tokens_issued == 1
+
+
+def test_a_long_running_process_stops_using_the_kept_token_before_it_expires(own_api, settings):
+    ticket = filed(Office.open(settings), "2026-11-27 09:00")
+    serving = Office.open(settings)  # `serve`: one process for hours
+    assert sync(serving, at("2026-11-27 09:02")).ok and own_api.tokens_issued == 1  # the kept one, for now
+    own_api.reset_counts()
+    serving.store.google.kept.clock = lambda: time.time() + 3600 - MARGIN + 1  # 55 minutes on
+    GoogleStaff(own_api, settings.sheet_id).set(ticket, "Status", "Diproses")
+    assert sync(serving, at("2026-11-27 09:04")).ok and told(serving, ticket, "diproses") == 1
+    assert own_api.tokens_issued == 1  # a fresh token before the old one ran out: no call refused for it
+    assert not [r for r in own_api.requests if r.status == 401]

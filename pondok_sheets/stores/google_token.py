@@ -44,17 +44,23 @@ class KeptToken:
         self.bound_to = bound_to
         self.clock = clock
 
-    def load(self) -> str | None:
-        """The kept token if it is this key's and has more than MARGIN left; else None."""
+    def load(self) -> tuple[str, float] | None:
+        """The kept token and when it expires (epoch seconds), if it is this key's and still good; else None."""
         try:
             kept = json.loads(self.path.read_text(encoding="utf-8"))
-            if kept["for"] == self.bound_to and float(kept["expires_at"]) - self.clock() > MARGIN:
-                return str(kept["token"])
+            token, expires_at = str(kept["token"]), float(kept["expires_at"])
+            if kept["for"] == self.bound_to and self.good_until(expires_at):
+                return token, expires_at
         except FileNotFoundError:
             pass
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.info("kept Google token unusable (%s), getting a new one", type(error).__name__)
         return None
+
+    def good_until(self, expires_at: float) -> bool:
+        """Whether a token expiring at `expires_at` still has more than MARGIN left (a long-running
+        process asks before each call)."""
+        return expires_at - self.clock() > MARGIN
 
     def save(self, token: str, expires_at: float) -> None:
         """Keep `token` (valid until the epoch second `expires_at`) for the next processes."""
