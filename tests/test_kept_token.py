@@ -94,6 +94,7 @@ def test_a_token_that_is_not_good_for_this_key_is_not_used(own_api, settings, sp
     assert good["token"] not in caplog.text and "ya29." not in caplog.text  # never a token in the log
     if spoil == "a folder":
         assert "could not keep the Google token" in caplog.text
+        assert [f.name for f in settings.data_dir.iterdir() if f.name.startswith(".")] == []  # no stray copy
     else:
         assert kept(settings)["token"] != good["token"] and kept(settings)["for"] == good["for"]
 

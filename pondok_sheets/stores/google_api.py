@@ -120,8 +120,8 @@ class GoogleSession:
                  kept: KeptToken | None = None):
         self.key = key
         self.kept = kept  # the token an earlier process got, if any: used before asking for one
-        self._kept = kept.load() if kept else None  # (token, expires_at)
-        self._saved = self._kept[0] if self._kept else None  # the token last kept: each new one is saved once
+        self._token = kept.load() if kept else None  # the kept token this process uses, and its expiry
+        self._saved = self._token[0] if self._token else None  # the token last kept: each new one is saved once
         self._credentials: Credentials | None = None
         self._authorized: AuthorizedSession | None = None
         self.plain = requests.Session()  # carries a kept token; google-auth's session is built when needed
@@ -158,7 +158,7 @@ class GoogleSession:
         """Parse the key now, and get the next calls' token with it rather than use a kept one (doctor: is
         the key itself still accepted?)."""
         self.credentials  # noqa: B018  (raises CredentialsProblem for a key google-auth cannot read)
-        self._kept = None
+        self._token = None
 
     def set_timeout(self, timeout: float | tuple[float, float]) -> None:
         """Each call's (connect, read) timeout from now on (before the run's deadline cuts it)."""
@@ -210,7 +210,7 @@ class GoogleSession:
             if response.status_code != 401:
                 return checked(response)
             response.close()
-            self._kept = None
+            self._token = None
             if self.kept:
                 self.kept.forget(token)
         # max_allowed_time bounds google-auth's token refresh and the request together.
@@ -221,10 +221,9 @@ class GoogleSession:
 
     def _kept_token(self) -> str | None:
         """The kept token while it has time left; after that google-auth's session gets new ones itself."""
-        kept = self._kept
-        if kept is None or self.kept is None or not self.kept.good_until(kept[1]):
+        if self._token is None or self.kept is None or not self.kept.good_until(self._token[1]):
             return None
-        return kept[0]
+        return self._token[0]
 
     def _keep(self) -> None:
         """Keep the token google-auth got for the next processes (once per token)."""

@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ def binding(key: Mapping[str, Any], scopes: Sequence[str]) -> str:
 class KeptToken:
     """The access token on disk at `path`, for the key and scopes hashed in `bound_to`."""
 
-    def __init__(self, path: Path, bound_to: str, clock: Any = time.time):
+    def __init__(self, path: Path, bound_to: str, clock: Callable[[], float] = time.time):
         self.path = path
         self.bound_to = bound_to
         self.clock = clock
@@ -72,6 +72,7 @@ class KeptToken:
                 json.dump({"for": self.bound_to, "token": token, "expires_at": expires_at}, out)
             os.replace(temporary, self.path)  # atomic: a reader sees the old token or the new one
         except OSError as error:
+            temporary.unlink(missing_ok=True)  # no stray copy of the token left beside the state
             log.warning("could not keep the Google token in %s (%s); each process gets its own",
                         self.path.parent, error.strerror or type(error).__name__)
 
@@ -80,9 +81,7 @@ class KeptToken:
         try:
             if json.loads(self.path.read_text(encoding="utf-8")).get("token") == token:
                 self.path.unlink()
-        except FileNotFoundError:
-            pass
-        except (ValueError, AttributeError):
-            pass  # not a token file: load() does not use it either
+        except (FileNotFoundError, ValueError, AttributeError):
+            pass  # gone already, or not a token file: load() does not use it either
         except OSError as error:
             log.warning("could not remove the refused Google token (%s)", error.strerror or type(error).__name__)
