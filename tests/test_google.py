@@ -188,6 +188,21 @@ def test_staff_editing_the_status_column_while_the_service_writes_never_shifts_a
     assert staff.row(tickets[2])["Catatan"] == "x"
 
 
+def test_a_blank_row_and_a_ticket_retyped_in_small_letters_still_get_the_right_row(office, staff, sheets_api):
+    tickets = residents(office, 3)
+    sync(office, at("2026-11-27 09:00"))
+    typed = tickets[2].lower()
+    staff.set(tickets[2], "Tiket", typed)  # staff retyped it; Sheets keeps what they typed
+    staff.set(typed, "Status", "Diproses")
+    staff.insert_row(3)  # an empty row between the first two requests
+    report = sync(office, at("2026-11-27 09:05"))
+    assert report.ok and report.unplaced == 0 and report.sent == 1
+    assert staff.row(typed)["Notifikasi"].startswith("Diproses · dikabari")
+    assert [staff.row(t)["Notifikasi"] for t in tickets[:2]] == ["Baru · dikabari 2026-11-27 09:00"] * 2
+    assert told_to(office)[tickets[2]] == ["62813*****002"] * 2
+    assert sheets_api.values(staff.id, "Permohonan")[2] == []  # the blank row stays blank
+
+
 # -- headers staff renamed, removed or moved ---------------------------------------------
 
 def test_a_renamed_header_stops_the_sync_with_its_name_and_writes_nothing(office, staff, sheets_api, runner):
