@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from pondok_sheets.config import Settings  # noqa: E402
 from pondok_sheets.flow.intake import submit  # noqa: E402
-from pondok_sheets.flow.letters import render_for_link  # noqa: E402
+from pondok_sheets.flow.letter_files import render_for_link  # noqa: E402
 from pondok_sheets.flow.sync import sync  # noqa: E402
 from pondok_sheets.office import Office  # noqa: E402
 from pondok_sheets.register.model import PERMOHONAN, Channel  # noqa: E402

@@ -23,7 +23,7 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pondok_sheets.stores.google import READ_PARAMS, to_grid  # noqa: E402
+from pondok_sheets.stores.sheet_values import READ_PARAMS, to_grid  # noqa: E402
 from pondok_sheets.stores.google_api import GoogleSession, column_letter, read_key  # noqa: E402
 from pondok_sheets.stores.sheets_client import BoundedSheetsClient  # noqa: E402
 from tests.fakes.registers import build_register  # noqa: E402

@@ -37,7 +37,7 @@ sys.path.insert(0, sys.argv[1])
 fields, minute = json.loads(sys.argv[2]), int(sys.argv[3])
 from pondok_sheets.config import Settings
 from pondok_sheets.office import Office
-from pondok_sheets.flow import change_check, sync
+from pondok_sheets.flow import change_check, reading, sync
 figures = {"our imports": time.process_time() - started}
 start = time.process_time()
 from pondok_sheets.stores import google, sheets_client  # gspread: imported by the first Sheets call anyway
@@ -54,9 +54,9 @@ def timed(owner, name, label):
     setattr(owner, name, run)
 
 for owner, name, label in [
-        (change_check.ChangeCheck, "must_read", "Drive check"), (sync.SyncCycle, "read", "read, all of it"),
+        (change_check.ChangeCheck, "must_read", "Drive check"), (sync, "read_register", "read, all of it"),
         (sheets_client.BoundedSheetsClient, "values_batch_get", "  the streamed parses (read + key re-read)"),
-        (sync.SyncCycle, "_compare_rows", "  comparing with the kept fingerprints"),
+        (reading, "_compare_rows", "  comparing with the kept fingerprints"),
         (sync.SyncCycle, "take_in", "take in (letters drafted)"), (sync.SyncCycle, "announce", "announce"),
         (sync.SyncCycle, "save_snapshot", "save snapshot"), (sync.SyncCycle, "write_back", "write back (key re-read)"),
         (change_check.ChangeCheck, "finish", "Drive mark kept")]:

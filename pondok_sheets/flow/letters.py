@@ -1,4 +1,4 @@
-"""The letter: drafted in the sync (or by `surat TIKET`), numbered from the register, served on demand.
+"""The letter: drafted in the sync (or by `surat TIKET`), numbered from the register (served by letter_files.py).
 
 Nothing of a letter is kept but three cells of its row: Rincian (the answers), Nomor Surat
 and Surat (the signed staff link, which also carries the letter's date). The .docx is
@@ -16,19 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import Settings, ensure_secret_key
-from ..documents.letters import (
-    LetterTemplateError,
-    VillageHeader,
-    letter_context,
-    render_letter,
-    to_pdf,
-)
+from ..documents.letters import LetterTemplateError, VillageHeader
 from ..errors import UnknownTicket
 from ..office import Office
 from ..register.catalog import find_service, services_from_rows
 from ..register.changes import read_requests, read_told
 from ..register.dates import long_date
-from ..register.fields import parse_rincian
 from ..register.letter_codes import LinkError, sign, verification_code, verify
 from ..register.letter_numbers import DEFAULT_KODE, NumberBook
 from ..register.model import LAYANAN, PERMOHONAN, Request, Service, Status
@@ -37,7 +30,7 @@ from ..register.tickets import normalize_ticket
 from ..register.validation import mask_name, unneutralize
 from ..state.db import LOOKUP_CHUNK
 from ..state.letters import LetterRecord
-from .letter_templates import template_path, template_problems
+from .letter_templates import template_problems
 
 log = logging.getLogger(__name__)
 # Letters drafted per sync: rows that reach the drafting status all at once (an office turning drafting on
@@ -54,7 +47,8 @@ def village_header(office: Office) -> VillageHeader:
     return VillageHeader(s.kabupaten, s.kecamatan, s.village, s.office_address, s.head_name)
 
 
-def _secret(office: Office) -> str:
+def letter_secret(office: Office) -> str:
+    """What signs the staff links and the verification codes: the office's secret key."""
     return office.settings.secret_key or _stored_secret(office.settings.data_dir)
 
 
@@ -72,13 +66,13 @@ def village_code(office: Office) -> str:
 def letter_link(office: Office, ticket: str, issued: date, now: datetime) -> str:
     """The staff-only link to the letter: signed, naming the request and its date, expiring."""
     expires = now + timedelta(days=office.settings.letter_link_days)
-    token = sign(_secret(office), f"{ticket}{DATE_MARK}{issued:%Y%m%d}", expires)
+    token = sign(letter_secret(office), f"{ticket}{DATE_MARK}{issued:%Y%m%d}", expires)
     return f"{office.links.base}/surat/{token}"
 
 
 def read_token(office: Office, token: str, now: datetime) -> tuple[str, date]:
     """The ticket and letter date a valid link names; raises LinkError otherwise."""
-    named = verify(_secret(office), token, now)
+    named = verify(letter_secret(office), token, now)
     ticket, _, day = named.partition(DATE_MARK)
     try:
         return ticket, datetime.strptime(day, "%Y%m%d").date()
@@ -113,7 +107,7 @@ def record_of(office: Office, request: Request, services: Iterable[Service],
     number = unneutralize(request.letter_number)
     issued = issued_date(request.letter_link)
     service = find_service(list(services), request.service)
-    code = (known_codes or {}).get((request.ticket, number)) or _code(_secret(office), request.ticket, number)
+    code = (known_codes or {}).get((request.ticket, number)) or _code(letter_secret(office), request.ticket, number)
     return LetterRecord(code, request.ticket, number, service.name if service else request.service,
                         long_date(issued) if issued else "", mask_name(unneutralize(request.name)),
                         is_revoked(request))
@@ -249,16 +243,8 @@ def draft_letters(office: Office, tables: dict[str, Table], requests: list[Reque
     return drafting
 
 
-@dataclass(frozen=True)
-class Letter:
-    """A rendered letter for the staff link."""
-
-    filename: str
-    docx: bytes
-    number: str
-
-
-def _read_register(office: Office) -> tuple[list[Request], list[Service], Table]:
+def read_register(office: Office) -> tuple[list[Request], list[Service], Table]:
+    """Permohonan's requests, the catalogue, and Permohonan itself: one read, for a letter drafted or served now."""
     tables = office.store.read([PERMOHONAN.name, LAYANAN.name])
     table = tables[PERMOHONAN.name]
     services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers)])
@@ -272,7 +258,7 @@ def draft_ticket(office: Office, ticket: str, now: datetime) -> tuple[str, str]:
     Raises UnknownTicket, or LetterTemplateError with the reason the letter cannot be drafted.
     """
     ticket = normalize_ticket(ticket, office.settings.ticket_prefix)
-    requests, services, table = _read_register(office)
+    requests, services, table = read_register(office)
     request = next((r for r in requests if r.ticket == ticket), None)
     if request is None:
         raise UnknownTicket(ticket)
@@ -299,36 +285,3 @@ def draft_ticket(office: Office, ticket: str, now: datetime) -> tuple[str, str]:
         raise UnknownTicket(ticket)
     office.state.letters.save([record])
     return unneutralize(request.letter_number), cells["Surat"]
-
-
-def render_for_link(office: Office, token: str, now: datetime) -> Letter:
-    """The letter a staff link names, rendered now from the register (one read).
-
-    Raises LinkError (403), UnknownTicket (404) or LetterTemplateError (the template broke since)."""
-    ticket, issued = read_token(office, token, now)
-    requests, services, _ = _read_register(office)
-    request = next((r for r in requests if r.ticket == ticket and r.letter_number), None)
-    if request is None:
-        raise UnknownTicket(ticket)
-    service = find_service(services, request.service)
-    if service is None:
-        raise LetterTemplateError(f"Layanan '{request.service}' tidak ada lagi di tab Layanan.")
-    problems = template_problems(office, service)
-    if problems:
-        raise LetterTemplateError(" ".join(problems))
-    number = unneutralize(request.letter_number)
-    rincian = parse_rincian(service.fields, unneutralize(request.rincian))
-    context = letter_context(header=village_header(office), service_name=service.name, ticket=ticket,
-                             name=unneutralize(request.name), nik=unneutralize(request.nik), number=number,
-                             when=issued, fields=service.fields, values=rincian.values)
-    code = verification_code(_secret(office), ticket, number)
-    path = template_path(office, service)
-    assert path is not None  # template_problems said it exists
-    docx = render_letter(path, context, f"{office.links.base}/verifikasi/{code}")
-    return Letter(f"{service.code}-{ticket}.docx", docx, number)
-
-
-def pdf_of(letter: Letter) -> bytes | None:
-    """The same letter as PDF when LibreOffice is installed; None when it is not."""
-    return to_pdf(letter.docx)
-

@@ -1,7 +1,8 @@
 """One sync cycle: read the register once, plan, announce, write back.
 
 Order matters for "never twice, never lost":
-1. one read of every tab (only the header row of Log);
+1. one read of every tab (only the header row of Log; `reading.py`: none when Drive says nothing
+   changed, and only the rows that changed or still need something become Requests);
 2. queued tickets already in the register are marked flushed (a crash after an earlier
    append left them there), never appended again;
 3. messages go out first, each recorded in the local ledger, so a failed write below
@@ -19,121 +20,32 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from itertools import compress
-from operator import gt, not_
+from datetime import datetime
 
-from ..config import ensure_secret_key
 from ..errors import MissingHeader, StoreError
 from ..office import Office
 from ..register import plan
-from ..register.catalog import service_name, service_to_dict, services_from_rows
-from ..register.changes import (
-    due_announcements,
-    fingerprint,
-    is_walkin,
-    read_requests,
-    walkin_cells,
-    walkin_key,
-)
-from ..register.messages import wording_from_rows
-from ..register.model import (
-    KIRIM_WA,
-    LAYANAN,
-    LAYANAN_SURVEI,
-    LOG,
-    PERMOHONAN,
-    PESAN,
-    REQUEST_FIELDS,
-    PublicStatus,
-    Request,
-    Service,
-    Status,
-    TabSpec,
-)
+from ..register.catalog import service_name, service_to_dict
+from ..register.changes import due_announcements, fingerprint, is_walkin, walkin_cells, walkin_key
+from ..register.model import KIRIM_WA, LOG, PERMOHONAN, REQUEST_FIELDS, PublicStatus, Request, Status
 from ..register.stamps import format_stamp
-from ..register.table import CellWrite, RowKey, Table
-from ..register.tickets import all_upper
-from ..register.timed import needs_nothing
+from ..register.table import CellWrite, RowKey
 from ..register.validation import mask_name, unneutralize
 from ..state.db import LOOKUP_CHUNK
-from ..state.row_marks import context_of
 from . import delivery, letters, voice
-from .announcer import Announcer, Later, Outcome, Refused, Sent, StopAll
-from .change_check import ChangeCheck, copied_requests
-from .form_import import form_tab, import_responses
-from .intake import issue_ticket
+from .announcer import Outcome, Refused, Sent, StopAll
+from .change_check import ChangeCheck
+from .cycle_report import CycleReport
+from .form_import import import_responses
 from .health import note_health
+from .intake import issue_ticket
+from .reading import Reading, read_register
 
 log = logging.getLogger(__name__)
 MAX_WRITES = 3  # per cycle: Google's per-minute write quota is shared with every other cycle
 STOPPING_WARNING = "layanan diminta berhenti; kabar yang belum terkirim dikirim setelah dijalankan lagi"
-
-
-@dataclass
-class CycleReport:
-    """What one cycle did; `error` is set when it stopped early (the rest stays queued)."""
-
-    flushed: int = 0
-    walkins: int = 0
-    sent: int = 0
-    not_sent: int = 0
-    retry_later: int = 0
-    unplaced: int = 0
-    waiting: int = 0  # changes held back: settling, quiet hours, or this run's budget
-    letters_waiting: int = 0  # letters due but left to the next sync (at most letters.MAX_DRAFTS a sync)
-    error: str = ""
-    stopped: str = ""  # why WhatsApp stopped every send this cycle (the first StopAll)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the cycle ran to the end."""
-        return not self.error
-
-    def count(self, outcome: Outcome) -> None:
-        """Add one announcement's outcome to the figures."""
-        if isinstance(outcome, Sent):
-            self.sent += outcome.fresh
-        elif isinstance(outcome, Refused):
-            self.not_sent += 1
-        elif isinstance(outcome, Later) and outcome.held:
-            self.waiting += 1
-        else:
-            self.retry_later += 1
-            if isinstance(outcome, StopAll):
-                self.stopped = self.stopped or outcome.reason
-
-    def summary(self) -> str:
-        """One line in Bahasa Indonesia for staff and the cron log."""
-        line = (f"{self.flushed} permohonan baru masuk register, {self.walkins} baris loket diberi tiket, "
-                f"{self.sent} pesan terkirim, {self.not_sent} tidak terkirim, "
-                f"{self.retry_later} dicoba lagi nanti")
-        if self.waiting:
-            line += f", {self.waiting} kabar menunggu (jeda/jam tenang)"
-        if self.unplaced:
-            line += f", {self.unplaced} sel menunggu baris ditemukan"
-        if self.letters_waiting:
-            line += f", {self.letters_waiting} surat dibuat pada sinkron berikutnya"
-        for warning in self.warnings:
-            line += f". PERHATIAN: {warning}"
-        return f"GAGAL: {self.error} ({line})" if self.error else line
-
-
-@dataclass
-class Reading:
-    """What the one read of a cycle found."""
-
-    tables: dict[str, Table]
-    requests: list[Request]  # every row but those the last sync found needing nothing and that are as it saw them
-    tickets: set[str]  # every ticket in Permohonan, the skipped rows' too
-    announcer: Announcer
-    form: str
-    local: bool = False  # from the local copy (Drive said nothing changed): timed work only, no read
 
 
 class SyncCycle:
@@ -149,9 +61,6 @@ class SyncCycle:
         self.report = CycleReport()
         self.writes: dict[str, list[CellWrite]] = {PERMOHONAN.name: [], LOG.name: []}
         self.walkin_keys: dict[str, RowKey] = {}  # walk-ins are found by their cells until their ticket lands
-        self.marks: dict[str, int] = {}  # the fingerprints of the rows this read looks at (issue 16)
-        self.kept: set[int] = set()  # kept marks this read found again: rows as a sync that found them settled saw them
-        self.settled: set[int] = set()  # marks of rows looked at that need nothing: skipped next time if unchanged
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
@@ -161,7 +70,7 @@ class SyncCycle:
     def run(self) -> CycleReport:
         """Do the whole cycle; errors from the register end it with `report.error` set."""
         try:
-            reading = self.read()
+            reading = read_register(self.office, self.check, self.now)
             new_rows = [] if reading.local else self.take_in(reading)
             reading.tables[PERMOHONAN.name].drop_rows()  # what is still needed is in reading.requests
             self.announce(reading, new_rows)
@@ -179,73 +88,6 @@ class SyncCycle:
         return self.report
 
     # -- the steps ----------------------------------------------------------------------
-
-    def read(self) -> Reading:
-        """The one read of the cycle, checked against the headers the service needs; none when Drive says
-        nothing changed since the last good cycle (then the rows timed work needs come from the local copy)."""
-        links_mode = self.office.messenger.confirms_later
-        specs = [PERMOHONAN, LAYANAN, PESAN] + ([KIRIM_WA] if links_mode else [])
-        form = form_tab(self.office)
-        if not self.check.must_read():
-            return self._local_reading(specs)
-        tables = voice.read_tabs(self.office, lambda names: self._read_tabs(names, form), [s.name for s in specs])
-        for spec in specs + [LOG]:
-            tables[spec.name].require(spec)
-        services = services_from_rows([v for _, v in tables[LAYANAN.name].records(LAYANAN.headers + LAYANAN_SURVEI.headers)])
-        wording = wording_from_rows([v for _, v in tables[PESAN.name].records(PESAN.headers)])
-        table = tables[PERMOHONAN.name]
-        tickets, looked_at = self._compare_rows(table, services)
-        if len(looked_at) > LOOKUP_CHUNK:  # every row derived: their Requests hold the cells a while
-            table.share_repeated()
-        requests = read_requests(table, looked_at)
-        # As read, before this cycle changes any of them (a drafted number whose write is lost must count).
-        self.settled = {self.marks[r.ticket] for r in requests if r.ticket in self.marks and needs_nothing(r)
-                        and not letters.is_due(r, self.settings.letter_status)}
-        return Reading(tables, requests, tickets, self._announcer(wording, services), form if form in tables else "")
-
-    def _compare_rows(self, table: Table, services: list[Service]) -> tuple[set[str], list[int]]:
-        """Fingerprint every Permohonan row; returns every ticket, and the rows (0-based) this sync looks at:
-        all but those the last sync found needing nothing and that are as it saw them."""
-        # Keyed with the office's secret: a fingerprint covers the NIK and the number, so it must not be
-        # something anyone could recompute from guesses.
-        context = context_of(ensure_secret_key(self.settings), table.headers, [service_to_dict(s) for s in services],
-                             self.settings.letter_status)
-        tickets = all_upper(table.values("Tiket"))  # a required column: `read` checked it is there
-        marks = self.state.row_marks.fingerprints(table.rows, context)
-        present = set(tickets)
-        present.discard("")
-        # Always looked at: rows without a ticket (walk-ins, blank rows), a ticket on two rows, and a row whose
-        # delivery WhatsApp reported failed (that is written into its row, whatever the row says).
-        always = {""} | {ticket for ticket, _, _ in self.state.undelivered.waiting()}
-        if len(present) < len(tickets) - tickets.count(""):
-            always |= {t for t, n in Counter(tickets).items() if n > 1}
-        kept = self.state.row_marks.load()
-        # At once, before anything this sync decides is kept: a row that changed is looked at until a sync
-        # finds it settled again, even if staff undo the change before then (its old fingerprint would match).
-        self.kept = kept.intersection(marks)
-        if len(self.kept) < len(kept):
-            self.state.row_marks.keep(self.kept)  # so no mark outlives its row either
-        # C loops over 50,000 rows: a row is skipped when its mark is kept and its ticket is not in `always`.
-        skipped = map(gt, map(self.kept.__contains__, marks), map(always.__contains__, tickets))
-        looked_at = list(compress(range(len(tickets)), map(not_, skipped)))
-        self.marks = {tickets[i]: marks[i] for i in looked_at if tickets[i]}  # the few looked at, not all 50,000
-        return present, looked_at
-
-    def _local_reading(self, specs: list[TabSpec]) -> Reading:
-        """The register as the last read left it: every tab's headers, and the rows timed work needs."""
-        headers = self.state.register_copy.headers()
-        tables = {name: Table(name, [cells]) for name, cells in headers.items()}
-        for spec in specs + [LOG]:
-            tables.setdefault(spec.name, Table(spec.name, [list(spec.headers)]))
-        requests = copied_requests(self.office)
-        wording = wording_from_rows([{"Status": k, "Pesan": v} for k, v in self.state.meta.get("wording", {}).items()])
-        return Reading(tables, requests, {r.ticket for r in requests},
-                       self._announcer(wording, self.state.meta.services(active_only=False)), "", local=True)
-
-    def _announcer(self, wording: dict[Status | str, str], services: list[Service]) -> Announcer:
-        return Announcer(self.office.messenger, self.state.ledger, self.state.sent, self.state.log,
-                         self.office.links, wording, services, self.settings.village, self.now,
-                         timedelta(minutes=self.settings.uncertain_minutes), self.office.stopping.is_requested)
 
     def take_in(self, reading: Reading) -> list[dict[str, str]]:
         """Form responses queued, landed rows marked, walk-ins given tickets, ticks read; returns rows to append."""
@@ -342,8 +184,8 @@ class SyncCycle:
         for key, value in (("services", [service_to_dict(s) for s in services]), ("wording", wording),
                            ("synced_at", self.stamp)):
             self.state.meta.set(key, value)
-        if not self.settled <= self.kept:  # the blob is rewritten only when it gains a mark
-            self.state.row_marks.keep(self.kept | self.settled)
+        if not reading.settled <= reading.kept:  # the blob is rewritten only when it gains a mark
+            self.state.row_marks.keep(reading.kept | reading.settled)
 
     def write_back(self, new_rows: list[dict[str, str]]) -> None:
         """One cell update, one append of new rows, one append to Log (or Kirim WA): three writes at most."""
@@ -387,17 +229,6 @@ class SyncCycle:
     def _warn(self, text: str) -> None:
         self.report.warnings.append(text)
         log.warning("register needs staff: %s", text)
-
-    def _read_tabs(self, names: list[str], form: str) -> dict[str, Table]:
-        """A responses tab found earlier but since deleted is forgotten, and the read repeated without it."""
-        try:
-            return self.office.store.read(names + ([form] if form else []), headers_only=[LOG.name])
-        except StoreError as error:
-            if not form or self.settings.form_tab or f"'{form}'" not in str(error):
-                raise
-            log.warning("responses tab %r is gone; forgetting it", form)
-            self.state.meta.set("form_tab", "")
-            return self.office.store.read(names, headers_only=[LOG.name])
 
     def _amend_log(self, writes: list[CellWrite]) -> None:
         """Hasil updates: a Log row still waiting locally is changed there, others in the sheet."""

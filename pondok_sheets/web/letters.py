@@ -11,7 +11,7 @@ import logging
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from ..errors import LetterTemplateError, LinkError, StoreError, UnknownTicket
-from ..flow.letters import pdf_of, render_for_link
+from ..flow.letter_files import pdf_of, render_for_link
 from ..register.letter_codes import normalize_code
 from . import current_office
 
