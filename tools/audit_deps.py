@@ -37,6 +37,7 @@ ADVISORIES: dict[str, list[tuple[str, str]]] = {
     "filelock": [("CVE-2025-68146", "3.20.1")],
     "pillow": [("CVE-2024-28219", "10.3.0"), ("CVE-2025-48379", "11.3.0")],
     "cryptography": [("CVE-2024-12797", "44.0.1")],
+    "pyyaml": [("CVE-2020-14343", "5.4")],
 }
 
 
