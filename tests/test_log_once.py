@@ -3,6 +3,7 @@ answer (a 503 after writing, a time-out, or a process killed while waiting) is n
 Log row carries a key in ID Pesan; after an append in doubt, one read of that column decides what is left."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -132,3 +133,31 @@ def test_a_sync_killed_while_its_log_append_is_in_flight_leaves_each_row_once(sh
     ids = _log_ids(sheets_api, google)
     assert sum(ids.values()) == 3 and set(ids.values()) == {1}
     assert {r["Tiket"] for r in GoogleStaff(sheets_api, google.sheet_id).rows("Log")} == set(tickets)
+
+
+def test_a_kirim_wa_append_google_applied_and_answered_503_is_not_appended_again(sheets_api, google):
+    """Links mode: staff send each message from its Kirim WA row, so a row twice would be a message twice."""
+    settings = dataclasses.replace(google, wa_provider="links")
+    prepare_register(open_store(settings), with_links=True)  # the Kirim WA tab
+    office = Office.open(settings)
+    _residents(office, 2)
+    staff = GoogleStaff(sheets_api, settings.sheet_id)
+
+    def on_kirim_wa_append(record):
+        if record.endpoint == "values.append" and "Kirim WA" in (record.range or record.path):
+            sheets_api.before_request(None)
+            sheets_api.fail_after_applying(1, 503)
+    sheets_api.before_request(on_kirim_wa_append)
+    first = sync(office, at("2026-11-27 09:00"))
+    assert not first.ok
+    numbers = Counter(r["No"] for r in staff.rows("Kirim WA"))
+    assert len(numbers) == 2 and set(numbers.values()) == {1}  # landed, though Google answered 503
+
+    second = sync(office, at("2026-11-27 09:02"))
+    assert second.ok
+    assert Counter(r["No"] for r in staff.rows("Kirim WA")) == numbers  # each message on one row
+
+    _residents(office, 1, first=2)
+    assert sync(office, at("2026-11-27 09:04")).ok
+    rows = staff.rows("Kirim WA")
+    assert len(rows) == 3 and len({r["No"] for r in rows}) == 3  # a later message still gets its row

@@ -3,6 +3,7 @@ deliveries that failed after Meta accepted them, and where each announcement can
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from ..state import State
 from ..state.whatsapp import LinkQueue, SentLog
 from .announcer import Outcome, Refused
 
+log = logging.getLogger(__name__)
 # A business-scoped user id (Meta: two-letter country code, a period, up to 128 letters and digits).
 USER_ID = re.compile(r"^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$")
 
@@ -69,9 +71,17 @@ def apply_ticks(table: Table, links: LinkQueue, requests: Sequence[Request], sta
     return ticks
 
 
-def link_rows(queue: LinkQueue) -> tuple[list[dict[str, str]], list[int]]:
-    """Kirim WA rows for messages not yet in the tab, and their numbers."""
+def link_rows(queue: LinkQueue, in_tab: Collection[str] = ()) -> tuple[list[dict[str, str]], list[int]]:
+    """Kirim WA rows for messages not yet in the tab, and their numbers. A message whose No is already
+    among `in_tab` (the tab as this cycle read it) got there by an append whose answer was lost (Google
+    timed out after writing, or the process died): it is marked in the tab, never appended again, so
+    staff never see one message on two rows."""
     links = queue.latest(not_in_sheet=True)
+    landed = [m.id for m in links if str(m.id) in in_tab]
+    if landed:
+        log.info("%d Kirim WA rows were already in the tab after an append whose answer was lost", len(landed))
+        queue.mark_in_sheet(landed)
+    links = [m for m in links if m.id not in landed]
     rows = [{"No": str(m.id), "Waktu": m.at, "Tiket": m.ticket, "Status": m.status, "Kepada": m.kepada,
              "Pesan": m.text, "Tautan": m.link, "Terkirim": ""} for m in links]
     return rows, [m.id for m in links]

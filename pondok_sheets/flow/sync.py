@@ -64,6 +64,7 @@ class SyncCycle:
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
+        self.links_in_tab: set[str] = set()  # links mode: the No of every Kirim WA row this cycle read
         self.missed: list[CellWrite] = []
         self.check = ChangeCheck(office, now, self.report.warnings)
 
@@ -108,6 +109,7 @@ class SyncCycle:
                 self._give_ticket(request)
         if self.office.messenger.confirms_later:
             ticks = delivery.apply_ticks(reading.tables[KIRIM_WA.name], self.state.links, reading.requests, self.stamp)
+            self.links_in_tab = set(reading.tables[KIRIM_WA.name].values("No"))
             for request, value in ticks.notified:
                 self._write(request, "Notifikasi", value)
             self._amend_log(ticks.log_writes)
@@ -208,7 +210,7 @@ class SyncCycle:
             self.state.queue.mark_flushed([row["Tiket"] for row in new_rows], self.stamp)
             self.report.flushed = len(new_rows)
         if self.office.messenger.confirms_later:
-            rows, ids = delivery.link_rows(self.state.links)
+            rows, ids = delivery.link_rows(self.state.links, self.links_in_tab)
             if rows:
                 self.office.store.append(KIRIM_WA.name, rows)
                 writes_done += 1
