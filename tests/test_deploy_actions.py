@@ -31,12 +31,12 @@ def step(name: str) -> dict:
     return found
 
 
-def run_step(name: str, folder: Path, secret: str) -> subprocess.CompletedProcess:
+def run_step(name: str, folder: Path, secret: str, path: str = "") -> subprocess.CompletedProcess:
     """The step's script, as GitHub runs it, in `folder` (the checkout) with the secret it is given."""
     found = step(name)
     assert found["shell"] == "bash" and "${{" not in found["run"]  # what runs here is what runs there
     assert found["env"] == {"PONDOK_SECRET_KEY": "${{ secrets.PONDOK_SECRET_KEY }}"}
-    env = {"PATH": os.environ["PATH"], "PONDOK_SECRET_KEY": secret}
+    env = {"PATH": path or os.environ["PATH"], "PONDOK_SECRET_KEY": secret}
     return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", found["run"]], cwd=folder,
                           env=env, capture_output=True, text=True, timeout=60)
 
@@ -57,8 +57,10 @@ def test_only_the_sealed_state_is_cached_and_it_is_saved_even_after_a_failed_run
         < order.index("python main.py tick") < order.index("Seal the state") < order.index("actions/cache/save@v4")
     cached = [s for s in steps() if str(s.get("uses", "")).startswith("actions/cache")]
     assert [s["with"]["path"] for s in cached] == ["state.enc", "state.enc"]  # never instance/ itself
-    assert step("Seal the state")["if"] == "always()"
-    assert [s for s in cached if s["uses"] == "actions/cache/save@v4"][0]["if"] == "always()"
+    assert step("Seal the state")["if"] == "always()" and step("Seal the state")["id"] == "seal"
+    # A seal that failed caches nothing, so the last good state stays the one the next run opens.
+    assert [s for s in cached if s["uses"] == "actions/cache/save@v4"][0]["if"] == \
+        "always() && steps.seal.outcome == 'success'"
     tick = next(s for s in steps() if s.get("run") == "python main.py tick")
     assert tick["env"]["PONDOK_SECRET_KEY"] == "${{ secrets.PONDOK_SECRET_KEY }}"
 
@@ -114,3 +116,15 @@ def test_a_cache_cut_short_starts_afresh_and_leaves_no_half_opened_state(tmp_pat
     opened = run_step("Open the kept state", tmp_path, SECRET)
     assert opened.returncode == 0 and "::warning::Keadaan tersimpan tidak bisa dibuka" in opened.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no half of a state file for tick to trust
+
+
+def test_a_seal_cut_short_leaves_no_state_to_cache(tmp_path):
+    a_state(tmp_path)
+    (tmp_path / "state.enc").write_bytes(b"the cache this run opened")  # gone by now, but be sure
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    (broken / "tar").write_text("#!/bin/sh\nhead -c 100 /dev/urandom\nexit 2\n")  # a disk full mid-archive
+    (broken / "tar").chmod(0o755)
+    sealed = run_step("Seal the state", tmp_path, SECRET, path=f"{broken}:{os.environ['PATH']}")
+    assert sealed.returncode != 0  # the step fails, so the save step does not run
+    assert not (tmp_path / "state.enc").exists()  # and there is no cut-short seal for it to find

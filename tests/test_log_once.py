@@ -161,3 +161,28 @@ def test_a_kirim_wa_append_google_applied_and_answered_503_is_not_appended_again
     assert sync(office, at("2026-11-27 09:04")).ok
     rows = staff.rows("Kirim WA")
     assert len(rows) == 3 and len({r["No"] for r in rows}) == 3  # a later message still gets its row
+
+
+def test_after_the_local_state_is_lost_a_new_message_under_an_old_no_gets_its_own_row_untold(sheets_api, google):
+    """Kirim WA numbers start again at 1 with a new state file: the old row 1 (ticked) is another message."""
+    settings = dataclasses.replace(google, wa_provider="links")
+    prepare_register(open_store(settings), with_links=True)
+    office = Office.open(settings)
+    (first,) = _residents(office, 1)
+    assert sync(office, at("2026-11-27 09:00")).ok
+    staff = GoogleStaff(sheets_api, settings.sheet_id)
+    staff.set_where("Kirim WA", "No", "1", "Terkirim", True)  # staff sent it and ticked the box
+    assert sync(office, at("2026-11-27 09:02")).ok
+    assert staff.row(first)["Notifikasi"].startswith("Baru · dikabari")
+
+    for name in ("state.sqlite3", "state.sqlite3-wal", "state.sqlite3-shm"):  # a wiped disk
+        (settings.data_dir / name).unlink(missing_ok=True)
+    office = Office.open(settings)
+    (second,) = _residents(office, 1, first=1)
+    assert sync(office, at("2026-11-27 09:04")).ok
+    staff.set(first, "Catatan", "sudah diambil")  # an edit, so the next sync reads the ticks again
+    assert sync(office, at("2026-11-27 09:06")).ok
+    rows = staff.rows("Kirim WA")
+    assert [(r["No"], r["Tiket"]) for r in rows] == [("1", first), ("1", second)]  # its own row, to send
+    assert staff.row(second)["Notifikasi"] == "Baru · menunggu dikirim petugas"  # not told by the old tick
+    assert staff.row(first)["Notifikasi"].startswith("Baru · dikabari")

@@ -272,6 +272,36 @@ def test_log_hygiene_masks_numbers_and_archives_old_rows_without_losing_any(sett
     assert "kebersihan log" not in run_due(office, at("2026-11-27 10:00")).ran  # once a day
 
 
+@pytest.mark.parametrize("store_kind", ["local", "google"])
+def test_an_archive_append_that_landed_unanswered_is_not_archived_twice(settings, staff):
+    from pondok_sheets.office import Office
+
+    from .test_flush import Passthrough, ProcessDied
+
+    class DiesAfterArchiving(Passthrough):  # the rows reach Log Arsip, the answer never comes back
+        def append(self, tab, rows):
+            super().append(tab, rows)
+            if tab == "Log Arsip":
+                raise ProcessDied
+
+    app = create_app(dataclasses.replace(settings, log_keep_days=30), {"TESTING": True})
+    office = app.extensions["pondok"]
+    old = [submit(office, "SKD", {**VALID, "wa": f"0813-5555-000{i}"}, Channel.FORM, at("2026-09-01 09:00"))
+           for i in range(2)]
+    sync(office, at("2026-09-01 09:00"))
+    with pytest.raises(ProcessDied):
+        run_due(replace(office, store=DiesAfterArchiving(office.store)), at("2026-11-27 09:00"))
+    assert sorted(r["Tiket"] for r in staff.rows("Log Arsip")) == sorted(old) and staff.rows("Log") == []
+
+    staff.add_row({"Waktu": "2026-10-01 08:00", "Tiket": old[0], "Kepada": "62813*****000", "Jenis": "manual",
+                   "Hasil": "dicatat petugas"}, tab="Log")  # a row staff typed, old by the next run, no ID Pesan
+    again = run_due(Office.open(office.settings), at("2026-11-28 09:00"))
+    assert again.ran["kebersihan log"] == "0 nomor disamarkan, 1 baris dipindah ke Log Arsip"
+    archived = staff.rows("Log Arsip")
+    assert sorted(r["Tiket"] for r in archived) == sorted(old + [old[0]])  # each row once, the new one too
+    assert [r["Jenis"] for r in archived].count("manual") == 1 and staff.rows("Log") == []
+
+
 def test_a_crash_while_archiving_loses_no_log_row(settings, staff):
     from pondok_sheets.office import Office
 

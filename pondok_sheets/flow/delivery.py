@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -24,7 +24,7 @@ from ..register.model import KIRIM_WA, Request, Status
 from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import Phone, parse_phone
 from ..state import State
-from ..state.whatsapp import LinkQueue, SentLog
+from ..state.whatsapp import LinkMessage, LinkQueue, SentLog
 from .announcer import Outcome, Refused
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,8 @@ def apply_ticks(table: Table, links: LinkQueue, requests: Sequence[Request], sta
         if not is_ticked(row["Terkirim"]) or not row["No"].isdigit():
             continue
         link = links.get(int(row["No"]))
-        if link is None or not links.mark_ticked(link.id, stamp):
-            continue
+        if link is None or link_key(link) != row_key(row) or not links.mark_ticked(link.id, stamp):
+            continue  # no such message, or the row of another one under the same No (the state was lost since)
         ticks.log_writes.append(hasil_write(f"link-{link.id}", SENT_BY_STAFF))
         request = by_ticket.get(link.ticket)
         told = read_told(request.notified) if request else None
@@ -71,13 +71,32 @@ def apply_ticks(table: Table, links: LinkQueue, requests: Sequence[Request], sta
     return ticks
 
 
-def link_rows(queue: LinkQueue, in_tab: Collection[str] = ()) -> tuple[list[dict[str, str]], list[int]]:
-    """Kirim WA rows for messages not yet in the tab, and their numbers. A message whose No is already
-    among `in_tab` (the tab as this cycle read it) got there by an append whose answer was lost (Google
-    timed out after writing, or the process died): it is marked in the tab, never appended again, so
-    staff never see one message on two rows."""
+LinkKey = tuple[str, str, str, str]  # a Kirim WA row's No, Waktu, Tiket and Status
+
+
+def link_key(message: LinkMessage) -> LinkKey:
+    """What a message's Kirim WA row holds that tells it from another: its No alone starts again at 1
+    when the local state is lost, so the time, ticket and status it was made for go with it."""
+    return str(message.id), message.at, message.ticket, message.status
+
+
+def row_key(row: Mapping[str, str]) -> LinkKey:
+    """`link_key` of a Kirim WA row as read."""
+    return row["No"], row["Waktu"], row["Tiket"].upper(), row["Status"]
+
+
+def rows_in_tab(table: Table) -> set[LinkKey]:
+    """The message of every row of the Kirim WA tab, as this cycle read it."""
+    return {row_key(row) for _, row in table.records(KIRIM_WA.headers)}
+
+
+def link_rows(queue: LinkQueue, in_tab: Collection[LinkKey] = ()) -> tuple[list[dict[str, str]], list[int]]:
+    """Kirim WA rows for messages not yet in the tab, and their numbers. A message already among `in_tab`
+    (the tab as this cycle read it) got there by an append whose answer was lost (Google timed out after
+    writing, or the process died): it is marked in the tab, never appended again, so staff never see one
+    message on two rows."""
     links = queue.latest(not_in_sheet=True)
-    landed = [m.id for m in links if str(m.id) in in_tab]
+    landed = {m.id for m in links if link_key(m) in in_tab}
     if landed:
         log.info("%d Kirim WA rows were already in the tab after an append whose answer was lost", len(landed))
         queue.mark_in_sheet(landed)

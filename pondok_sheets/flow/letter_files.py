@@ -28,7 +28,6 @@ class Letter:
     number: str
 
 
-
 def render_for_link(office: Office, token: str, now: datetime) -> Letter:
     """The letter a staff link names, rendered now from the register (one read).
 

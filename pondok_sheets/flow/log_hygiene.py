@@ -1,7 +1,9 @@
 """Keeping the Log tab tidy and private: numbers masked, old rows moved to "Log Arsip".
 
 Moving is done so a crash loses nothing: the rows are kept in local state first, then
-deleted from Log, then appended to the archive, then forgotten locally.
+deleted from Log, then appended to the archive, then forgotten locally. Rows a run left
+behind are first looked for in the archive (by time, ticket, recipient and ID Pesan, as a Log
+row is found), so none is archived twice.
 """
 from __future__ import annotations
 
@@ -44,13 +46,16 @@ def tidy_log(office: Office, now: datetime) -> str:
         cutoff = (now - timedelta(days=office.settings.log_keep_days)).date()
         old = [r for r in rows if (day := parse_day(r["Waktu"])) and day < cutoff]
         archived = [{**r, "Kepada": _masked(r["Kepada"]) if _unmasked(r["Kepada"]) else r["Kepada"]} for r in old]
-        stash = state.meta.get("log_archive", [])
-        stash += [r for r in archived if r not in stash]
+        carried = state.meta.get("log_archive", [])  # left by a run that did not finish: may be archived already
+        stash = carried + [r for r in archived if r not in carried]
         state.meta.set("log_archive", stash)  # kept locally before Log loses them
         if old:
             store.delete_rows(LOG.name, [_key(r) for r in old])
         if stash:
             store.prepare([LOG_ARCHIVE])
+            if carried:  # their append may have landed, its answer lost: those already archived are not added again
+                present = {_key(r) for _, r in store.read([LOG_ARCHIVE.name])[LOG_ARCHIVE.name].records(LOG.headers)}
+                stash = [r for r in carried if _key(r) not in present] + stash[len(carried):]
             store.append(LOG_ARCHIVE.name, stash)
             state.meta.set("log_archive", [])
             moved = len(stash)

@@ -64,7 +64,7 @@ class SyncCycle:
         self.deliveries = delivery.Deliveries([], [])
         self.letters = letters.Drafting()
         self.voice = voice.VoiceRows()  # survey answers and complaints to append (issue 15)
-        self.links_in_tab: set[str] = set()  # links mode: the No of every Kirim WA row this cycle read
+        self.links_in_tab: set[delivery.LinkKey] = set()  # links mode: the Kirim WA rows this cycle read
         self.missed: list[CellWrite] = []
         self.check = ChangeCheck(office, now, self.report.warnings)
 
@@ -109,7 +109,7 @@ class SyncCycle:
                 self._give_ticket(request)
         if self.office.messenger.confirms_later:
             ticks = delivery.apply_ticks(reading.tables[KIRIM_WA.name], self.state.links, reading.requests, self.stamp)
-            self.links_in_tab = set(reading.tables[KIRIM_WA.name].values("No"))
+            self.links_in_tab = delivery.rows_in_tab(reading.tables[KIRIM_WA.name])
             for request, value in ticks.notified:
                 self._write(request, "Notifikasi", value)
             self._amend_log(ticks.log_writes)
