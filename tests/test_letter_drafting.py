@@ -203,3 +203,21 @@ def test_the_surat_command_revokes_the_letter_whose_number_staff_cleared(office,
     assert again.exit_code == 0 and "470/002/DS-PDK/" in again.output, again.output
     old_page = client.get(f"/verifikasi/{verification_code('test-secret', ticket, old)}").get_data(as_text=True)
     assert "DICABUT" in old_page and "Surat ini asli" not in old_page
+
+
+def test_a_letter_is_not_drafted_while_its_rincian_lacks_a_required_answer(office, staff, client):
+    (ticket,) = landed(office, staff, ["SKD"])
+    cell = staff.row(ticket)["Rincian"]
+    assert "Tempat lahir: Bogor" in cell
+    staff.set(ticket, "Rincian", "\n".join(line for line in cell.splitlines() if not line.startswith("Tempat lahir")))
+    staff.set(ticket, "Status", "Diproses")
+    report = sync(office, at("2026-12-02 09:00"))
+    assert report.ok and staff.row(ticket)["Nomor Surat"] == "" and staff.row(ticket)["Surat"] == ""
+    assert f"Surat {ticket} tidak dibuat: Rincian belum lengkap (Tempat lahir)" in report.summary()
+
+    staff.set(ticket, "Rincian", cell)  # staff fill it in again
+    assert sync(office, at("2026-12-02 09:05")).ok
+    link = staff.row(ticket)["Surat"]
+    assert staff.row(ticket)["Nomor Surat"] and link
+    text = text_of(client.get(link.replace("https://layanan.desapondok.id", "")).data)
+    assert "Bogor" in text and staff.row(ticket)["Nomor Surat"] in text

@@ -22,6 +22,7 @@ from ..office import Office
 from ..register.catalog import find_service, services_from_rows
 from ..register.changes import read_requests, read_told
 from ..register.dates import long_date
+from ..register.fields import parse_rincian
 from ..register.letter_codes import LinkError, sign, verification_code, verify
 from ..register.letter_numbers import DEFAULT_KODE, NumberBook
 from ..register.model import LAYANAN, PERMOHONAN, Request, Service, Status
@@ -187,6 +188,11 @@ class Drafter:
             self.checked[service.code] = template_problems(self.office, service)
         if self.checked[service.code]:
             return f"Surat {request.ticket} tidak dibuat: " + " ".join(self.checked[service.code])
+        answers = parse_rincian(service.fields, request.rincian).values
+        missing = [f.label for f in service.fields if f.required and not answers.get(f.key)]
+        if missing:  # never an official letter with a blank where a required answer goes
+            return (f"Surat {request.ticket} tidak dibuat: Rincian belum lengkap ({', '.join(missing)}). Lengkapi "
+                    "kolom Rincian, satu baris 'Isian: jawaban' per isian; surat dibuat pada sinkron berikutnya.")
         fmt = service.number_format or self.office.settings.letter_format
         if fmt not in self.books:
             self.books[fmt] = NumberBook(fmt, self.existing, kode_desa=village_code(self.office),
