@@ -159,6 +159,48 @@ def test_a_delivery_failed_after_meta_accepted_it_reaches_notifikasi_and_no_remi
     assert staff.row(ticket)["Notifikasi"] == "Siap Diambil · dikabari 2026-12-09 10:05"
 
 
+def test_a_delivery_failed_for_a_passing_reason_is_tried_again_later_and_only_a_few_times(cloud, wa_api, staff,
+                                                                                          clock):
+    office = cloud.extensions["pondok"]
+    ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)
+    sync(office, at("2026-11-27 09:00"))
+    staff.set(ticket, "Status", "Diproses")  # a row no pickup reminder keeps in the local copy
+    sync(office, at("2026-11-27 10:00"))
+
+    def fails_for_now(moment: str) -> None:  # Meta accepted it, then: "something went wrong", try later
+        clock.moment = at(moment)
+        post(cloud, wa_api, FakeGraphAPI.status_update(wa_api.sent[-1].message_id, "failed", RESIDENT,
+                                                       error_code=131000))
+
+    fails_for_now("2026-11-27 10:02")
+    sync(office, at("2026-11-27 10:05"))
+    assert staff.row(ticket)["Notifikasi"] == ("Diproses · tidak terkirim: gagal dikirim WhatsApp (131000) "
+                                               "(dicoba lagi pukul 10:32)")
+    sent = len(wa_api.sent)
+    for moment in ("10:10", "10:20", "10:26", "10:30"):  # the row settles; the last full read is at 10:26
+        sync(office, at(f"2026-11-27 {moment}"))
+    assert len(wa_api.sent) == sent  # not before its time
+    sync(office, at("2026-11-27 10:33"))  # nothing changed in the sheet: the retry itself makes it read the row
+    assert [m.wa_id for m in wa_api.sent[sent:]] == ["6281355550000"]  # the same number, once
+    assert staff.row(ticket)["Notifikasi"] == "Diproses · dikabari 2026-11-27 10:33"
+    sync(office, at("2026-11-27 11:30"))
+    assert len(wa_api.sent) == sent + 1
+
+    fails_for_now("2026-11-27 11:31")  # and again: 60 minutes this time
+    sync(office, at("2026-11-27 11:35"))
+    assert staff.row(ticket)["Notifikasi"].endswith("(dicoba lagi pukul 12:31)")
+    sync(office, at("2026-11-27 12:32"))
+    fails_for_now("2026-11-27 12:33")  # a third time: 90 minutes
+    sync(office, at("2026-11-27 12:35"))
+    sync(office, at("2026-11-27 14:04"))
+    assert len(wa_api.sent) == sent + 3
+    fails_for_now("2026-11-27 14:05")  # a fourth: it is left to staff
+    sync(office, at("2026-11-27 14:10"))
+    assert staff.row(ticket)["Notifikasi"] == "Diproses · tidak terkirim: gagal dikirim WhatsApp (131000)"
+    sync(office, at("2026-11-28 14:10"))
+    assert len(wa_api.sent) == sent + 3
+
+
 def test_an_immediate_refusal_is_retried_once_after_staff_fix_the_number(cloud, wa_api, staff):
     office = cloud.extensions["pondok"]
     ticket = submit(office, "SKD", {**VALID, "wa": "0813-5555-0000"}, Channel.FORM)

@@ -82,6 +82,8 @@ class ChangeCheck:
             return "survey answers or complaints to append, or a complaint's answer to tell"
         if self.office.state.undelivered.waiting():  # a Notifikasi to correct before any reminder runs off it
             return "deliveries WhatsApp reported failed"
+        if self.office.state.undelivered.retries_due(self.now):  # a row not tried again is not in the local copy
+            return "a message to try again"
         last = datetime.fromisoformat(self.saved["full_read_at"])
         if self.now < last or self.now - last >= timedelta(minutes=self.office.settings.full_read_minutes):
             return "the safety net's interval"

@@ -25,7 +25,7 @@ from ..register.table import CellWrite, RowKey, Table
 from ..register.validation import Phone, parse_phone
 from ..state import State
 from ..state.whatsapp import LinkMessage, LinkQueue, SentLog
-from .announcer import Outcome, Refused
+from .announcer import Outcome, Refused, Sent
 
 log = logging.getLogger(__name__)
 # A business-scoped user id (Meta: two-letter country code, a period, up to 128 letters and digits).
@@ -158,9 +158,11 @@ def reminders(requests: Iterable[Request], state: State, now: datetime, quiet: t
     return due
 
 
-def fixed_numbers(requests: Sequence[Request], state: State) -> list[Due]:
-    """Rows whose message WhatsApp could not deliver and whose number staff have since changed: tried again."""
+def fixed_numbers(requests: Sequence[Request], state: State, now: datetime) -> list[Due]:
+    """Rows whose message WhatsApp could not deliver, tried again: when staff have since changed the number,
+    or, for a failure Meta calls passing, when its retry time has come (the same number)."""
     due = []
+    retry = state.undelivered.retries_due(now)
     for request in requests:
         if f"{SEPARATOR}{NOT_SENT}:" not in request.notified or not state.undelivered.has_failed(request.ticket):
             continue
@@ -168,15 +170,18 @@ def fixed_numbers(requests: Sequence[Request], state: State) -> list[Due]:
         phone = contact_address(request.whatsapp)
         if status is None or told.status != status or told.bad_number or phone is None:
             continue
-        if not state.undelivered.failed_with(request.ticket, phone.e164):
+        if request.ticket in retry or not state.undelivered.failed_with(request.ticket, phone.e164):
             due.append(Due(request, status, phone))
     return due
 
 
 def note_outcome(state: State, item: Due, outcome: Outcome, now: datetime) -> None:
-    """Remember the number an announcement was refused for, so a changed number gets one more try."""
+    """Remember the number an announcement was refused for, so a changed number gets one more try; a
+    retry that went out is not due again."""
     if isinstance(outcome, Refused) and item.phone is not None:
         state.undelivered.note_number(item.request.ticket, item.phone.e164, now)
+    if isinstance(outcome, Sent):
+        state.undelivered.retried(item.request.ticket)
 
 
 def undelivered_cells(requests: Sequence[Request], state: State, announced: Collection[str]) -> list[tuple[Request, str]]:

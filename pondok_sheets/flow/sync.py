@@ -129,7 +129,7 @@ class SyncCycle:
             self._warn(plan.repeated_ticket_warning(ticket, rows))
         single = [r for r in reading.requests if r.ticket not in copies]
         due, notes = due_announcements(single + new_requests)
-        due = delivery.reachable(due + delivery.fixed_numbers(single, self.state), self.state)
+        due = delivery.reachable(due + delivery.fixed_numbers(single, self.state, self.now), self.state)
         if self.letters.later:  # a Siap Diambil message carries the letter's number: it waits for the letter
             held = {d.request.ticket for d in due
                     if d.status == Status.SIAP_DIAMBIL and d.request.ticket in self.letters.later}
