@@ -30,6 +30,7 @@ from .announcer import Outcome, Refused, Sent
 log = logging.getLogger(__name__)
 # A business-scoped user id (Meta: two-letter country code, a period, up to 128 letters and digits).
 USER_ID = re.compile(r"^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$")
+LinkKey = tuple[str, str, str, str]  # a Kirim WA row's No, Waktu, Tiket and Status
 
 SENT_BY_STAFF = "terkirim oleh petugas"
 NEW_ADDRESS = "nomor_baru"  # notes book: hash of an old number or user id -> the one the resident moved to
@@ -51,6 +52,7 @@ class Ticks:
 
     notified: list[tuple[Request, str]] = field(default_factory=list)
     log_writes: list[CellWrite] = field(default_factory=list)
+    in_tab: set[LinkKey] = field(default_factory=set)  # the message of every row of the tab, as read
 
 
 def apply_ticks(table: Table, links: LinkQueue, requests: Sequence[Request], stamp: str) -> Ticks:
@@ -58,10 +60,12 @@ def apply_ticks(table: Table, links: LinkQueue, requests: Sequence[Request], sta
     ticks = Ticks()
     by_ticket = {r.ticket: r for r in requests if r.ticket}
     for _, row in table.records(KIRIM_WA.headers):
+        key = row_key(row)
+        ticks.in_tab.add(key)
         if not is_ticked(row["Terkirim"]) or not row["No"].isdigit():
             continue
         link = links.get(int(row["No"]))
-        if link is None or link_key(link) != row_key(row) or not links.mark_ticked(link.id, stamp):
+        if link is None or link_key(link) != key or not links.mark_ticked(link.id, stamp):
             continue  # no such message, or the row of another one under the same No (the state was lost since)
         ticks.log_writes.append(hasil_write(f"link-{link.id}", SENT_BY_STAFF))
         request = by_ticket.get(link.ticket)
@@ -69,9 +73,6 @@ def apply_ticks(table: Table, links: LinkQueue, requests: Sequence[Request], sta
         if request and told and told.waiting and told.status and told.status.value == link.status:
             ticks.notified.append((request, told_text(told.status, stamp)))
     return ticks
-
-
-LinkKey = tuple[str, str, str, str]  # a Kirim WA row's No, Waktu, Tiket and Status
 
 
 def link_key(message: LinkMessage) -> LinkKey:
@@ -83,11 +84,6 @@ def link_key(message: LinkMessage) -> LinkKey:
 def row_key(row: Mapping[str, str]) -> LinkKey:
     """`link_key` of a Kirim WA row as read."""
     return row["No"], row["Waktu"], row["Tiket"].upper(), row["Status"]
-
-
-def rows_in_tab(table: Table) -> set[LinkKey]:
-    """The message of every row of the Kirim WA tab, as this cycle read it."""
-    return {row_key(row) for _, row in table.records(KIRIM_WA.headers)}
 
 
 def link_rows(queue: LinkQueue, in_tab: Collection[LinkKey] = ()) -> tuple[list[dict[str, str]], list[int]]:

@@ -25,7 +25,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..errors import MessengerError
-from ..messengers.graph import RETRY_LATER, WINDOW_CLOSED, failure_reason
+from ..messengers.graph import WINDOW_CLOSED, classify, failure_reason
 from ..office import Office
 from ..register.messages import Notice
 from ..register.stamps import format_stamp
@@ -205,7 +205,7 @@ def _delivery(office: Office, status: Status, now: datetime) -> None:
     state.sent.note_delivery(status.id, status.status, hasil_text(status.status, codes), resend)
     if status.status == "failed" and not resend and sent.ticket:
         reason = failure_reason(codes[0] if codes else None)
-        passing = bool(codes) and all(code in RETRY_LATER for code in codes)  # Meta: try again later
+        passing = bool(codes) and all(classify(code, 0) == "retry" for code in codes)  # Meta: try again later
         state.undelivered.note(sent.ticket, sent.status, reason, sent.phone, now, passing=passing)
         log.warning("an announcement for %s was reported undelivered: %s", sent.ticket, reason)
 

@@ -47,16 +47,16 @@ def tidy_log(office: Office, now: datetime) -> str:
         old = [r for r in rows if (day := parse_day(r["Waktu"])) and day < cutoff]
         archived = [{**r, "Kepada": _masked(r["Kepada"]) if _unmasked(r["Kepada"]) else r["Kepada"]} for r in old]
         carried = state.meta.get("log_archive", [])  # left by a run that did not finish: may be archived already
-        stash = carried + [r for r in archived if r not in carried]
-        state.meta.set("log_archive", stash)  # kept locally before Log loses them
+        fresh = [r for r in archived if r not in carried]
+        state.meta.set("log_archive", carried + fresh)  # kept locally before Log loses them
         if old:
             store.delete_rows(LOG.name, [_key(r) for r in old])
-        if stash:
+        if carried or fresh:
             store.prepare([LOG_ARCHIVE])
             if carried:  # their append may have landed, its answer lost: those already archived are not added again
                 present = {_key(r) for _, r in store.read([LOG_ARCHIVE.name])[LOG_ARCHIVE.name].records(LOG.headers)}
-                stash = [r for r in carried if _key(r) not in present] + stash[len(carried):]
-            store.append(LOG_ARCHIVE.name, stash)
+                carried = [r for r in carried if _key(r) not in present]
+            store.append(LOG_ARCHIVE.name, carried + fresh)
             state.meta.set("log_archive", [])
-            moved = len(stash)
+            moved = len(carried) + len(fresh)
     return f"{len(masks)} nomor disamarkan, {moved} baris dipindah ke {LOG_ARCHIVE.name}"

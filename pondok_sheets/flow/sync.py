@@ -109,7 +109,7 @@ class SyncCycle:
                 self._give_ticket(request)
         if self.office.messenger.confirms_later:
             ticks = delivery.apply_ticks(reading.tables[KIRIM_WA.name], self.state.links, reading.requests, self.stamp)
-            self.links_in_tab = delivery.rows_in_tab(reading.tables[KIRIM_WA.name])
+            self.links_in_tab = ticks.in_tab
             for request, value in ticks.notified:
                 self._write(request, "Notifikasi", value)
             self._amend_log(ticks.log_writes)
